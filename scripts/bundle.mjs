@@ -1,0 +1,35 @@
+// One ncc bundle per action in dist/<action>/index.js, the root action in dist/belay, and the CLI in dist/cli.
+// The output must be byte-for-byte reproducible: CI rebuilds and fails when dist/ changes.
+import { mkdirSync, readFileSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
+import ncc from '@vercel/ncc';
+
+const { version } = JSON.parse(readFileSync('package.json', 'utf8'));
+const entries = {
+  'health-check': 'src/actions/health-check.ts',
+  doctor: 'src/actions/doctor.ts',
+  belay: 'src/actions/main.ts',
+  cli: 'src/cli/index.ts',
+};
+
+for (const [name, entry] of Object.entries(entries)) {
+  const { code, assets } = await ncc(new URL(`../${entry}`, import.meta.url).pathname, {
+    minify: true,
+    sourceMap: false,
+    quiet: true,
+    target: 'es2022',
+    // Native speedups of ssh2 are optional; the bundle uses its pure-JS code so it runs on any runner.
+    externals: ['cpu-features', './crypto/build/Release/sshcrypto.node'],
+  });
+  const dir = `dist/${name}`;
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const banner = name === 'cli' ? '#!/usr/bin/env node\n' : '';
+  writeFileSync(`${dir}/index.js`, banner + code.replace(/^#!.*\n/, '').replaceAll('__BELAY_VERSION__', version));
+  if (name === 'cli') chmodSync(`${dir}/index.js`, 0o755);
+  for (const [file, asset] of Object.entries(assets ?? {})) {
+    mkdirSync(`${dir}/${file}`.replace(/\/[^/]*$/, ''), { recursive: true });
+    writeFileSync(`${dir}/${file}`, asset.source);
+  }
+  const size = readFileSync(`${dir}/index.js`).length;
+  console.log(`dist/${name}/index.js  ${(size / 1024).toFixed(0)} KiB${Object.keys(assets ?? {}).length ? `  + ${Object.keys(assets).length} asset(s)` : ''}`);
+}

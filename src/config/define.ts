@@ -1,0 +1,114 @@
+/**
+ * Building blocks of the one input schema. Every input is declared once with a zod type that turns the text a
+ * user wrote (action input, CLI flag, BELAY_* variable or belay.yml value) into a typed value, or into an issue
+ * whose message is "<problem>|<fix>" so the loader can print one line naming the input.
+ */
+import { z } from 'zod';
+import { parseDuration, parseSize } from '../core/duration.js';
+
+export interface InputSpec<T = unknown> {
+  readonly description: string;
+  /** The default as a user would write it; documented in action.yml descriptions and the README tables. */
+  readonly default?: string;
+  /** Secret values are masked in every output and never echoed in errors. */
+  readonly secret?: boolean;
+  /** Not offered as an action input (e.g. paths to files on the machine running the CLI). */
+  readonly cliOnly?: boolean;
+  /** Inputs that select the configuration itself cannot be set from belay.yml. */
+  readonly notInFile?: boolean;
+  /** The zod type from text to value. */
+  readonly type: z.ZodType<T, string>;
+  /** Human words for the expected shape, used in README tables: "duration", "port", ... */
+  readonly kind: string;
+}
+
+type Ctx = z.core.$RefinementCtx<string>;
+
+export function fail(ctx: Ctx, problem: string, fix: string): never {
+  ctx.addIssue({ code: 'custom', message: `${problem}|${fix}` });
+  return z.NEVER;
+}
+
+export function text(spec: Omit<InputSpec<string>, 'type' | 'kind'> & { kind?: string }): InputSpec<string> {
+  return { kind: 'text', ...spec, type: z.string() };
+}
+
+export function integer(
+  spec: Omit<InputSpec<number>, 'type' | 'kind'> & { min: number; max: number; kind?: string },
+): InputSpec<number> {
+  const { min, max, ...rest } = spec;
+  return {
+    kind: 'number',
+    ...rest,
+    type: z.string().transform((s, ctx) => {
+      const n = Number(s.trim());
+      if (!/^\d+$/.test(s.trim()) || !Number.isSafeInteger(n)) {
+        return fail(ctx, `"${s}" is not a whole number`, `Use a number from ${min} to ${max}.`);
+      }
+      if (n < min || n > max) return fail(ctx, `${n} is out of range`, `Use a number from ${min} to ${max}.`);
+      return n;
+    }),
+  };
+}
+
+export function duration(spec: Omit<InputSpec<number>, 'type' | 'kind'>): InputSpec<number> {
+  return {
+    kind: 'duration',
+    ...spec,
+    type: z.string().transform((s, ctx) => {
+      const ms = parseDuration(s);
+      if (ms === undefined || ms <= 0) {
+        return fail(ctx, `"${s}" is not a duration`, 'Write a number with a unit, like 90s, 5m or 1h.');
+      }
+      return ms;
+    }),
+  };
+}
+
+export function size(spec: Omit<InputSpec<number>, 'type' | 'kind'>): InputSpec<number> {
+  return {
+    kind: 'size',
+    ...spec,
+    type: z.string().transform((s, ctx) => {
+      const bytes = parseSize(s);
+      if (bytes === undefined) return fail(ctx, `"${s}" is not a size`, 'Write a number with a unit, like 500MB or 2GB.');
+      return bytes;
+    }),
+  };
+}
+
+export function boolean(spec: Omit<InputSpec<boolean>, 'type' | 'kind'>): InputSpec<boolean> {
+  return {
+    kind: 'boolean',
+    ...spec,
+    type: z.string().transform((s, ctx) => {
+      const v = s.trim().toLowerCase();
+      if (['true', 'yes', '1', 'on'].includes(v)) return true;
+      if (['false', 'no', '0', 'off', ''].includes(v)) return false;
+      return fail(ctx, `"${s}" is not true or false`, 'Use true or false.');
+    }),
+  };
+}
+
+export function oneOf<const T extends readonly string[]>(
+  values: T,
+  spec: Omit<InputSpec<T[number]>, 'type' | 'kind'>,
+): InputSpec<T[number]> {
+  return {
+    kind: values.join(' \\| '),
+    ...spec,
+    type: z.string().transform((s, ctx) => {
+      const v = s.trim();
+      if ((values as readonly string[]).includes(v)) return v as T[number];
+      return fail(ctx, `"${s}" is not one of ${values.join(', ')}`, `Use one of: ${values.join(', ')}.`);
+    }),
+  };
+}
+
+/** Comma- or newline-separated list; YAML lists are joined before parsing. */
+export function splitList(s: string): string[] {
+  return s
+    .split(/[\n,]/)
+    .map((x) => x.trim())
+    .filter(Boolean);
+}

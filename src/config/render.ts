@@ -1,0 +1,110 @@
+/**
+ * Faces generated from the one schema: each action.yml and the README input tables. `npm run generate` writes
+ * them; test/unit/schema-drift.test.ts fails when a file on disk differs from what the schema gives.
+ */
+import { stringify } from 'yaml';
+import { COMMAND_LIST, type CommandDef } from './commands.js';
+import { envName, INPUTS, inputName, type InputKey } from './inputs.js';
+
+const HEADER = '# Generated from src/config by `npm run generate`; edit the schema, not this file.\n';
+
+/** Inputs offered by the action (CLI-only inputs such as ssh-key-file are left out). */
+export function actionInputs(command: CommandDef): InputKey[] {
+  return command.inputs.filter((k) => !('cliOnly' in INPUTS[k] && INPUTS[k].cliOnly));
+}
+
+/**
+ * Defaults are written into descriptions, not as `default:`: the runner would pass a declared default as if the
+ * user had typed it, and it would then override BELAY_* variables and belay.yml (and a declared `config`
+ * default would turn "no belay.yml, fine" into "the belay.yml you named is missing").
+ */
+function inputEntry(key: InputKey, command: CommandDef): Record<string, unknown> {
+  const spec = INPUTS[key];
+  const notes = [
+    (command.required as readonly string[]).includes(key) ? 'Required (here, as a BELAY_ variable or in belay.yml).' : '',
+    'secret' in spec && spec.secret ? 'Secret: pass it from `secrets.*`; it is masked in all output.' : '',
+    spec.default !== undefined ? `Default: \`${spec.default}\`.` : '',
+  ].filter(Boolean);
+  return {
+    description: [spec.description, ...notes].join(' '),
+    required: false,
+  };
+}
+
+export function renderActionYml(command: CommandDef, main: string): string {
+  const doc = {
+    name: command.title,
+    description: command.description,
+    author: 'belay',
+    branding: command.branding,
+    inputs: Object.fromEntries(actionInputs(command).map((k) => [inputName(k), inputEntry(k, command)])),
+    outputs: Object.fromEntries(Object.entries(command.outputs).map(([name, description]) => [name, { description }])),
+    runs: { using: 'node24', main },
+  };
+  return HEADER + stringify(doc, { lineWidth: 0 });
+}
+
+/** The root action: every command behind one `command` input. */
+export function renderRootActionYml(): string {
+  const keys = [...new Set(COMMAND_LIST.flatMap((c) => actionInputs(c)))];
+  const union: CommandDef = {
+    cli: 'belay',
+    action: 'belay',
+    title: 'belay',
+    description:
+      'Ship self-hosted apps safely: health checks, server doctor, and (soon) build, backup, migrate, deploy and rollback over SSH. Pick the work with `command`.',
+    inputs: keys,
+    required: [],
+    outputs: Object.assign({}, ...COMMAND_LIST.map((c) => c.outputs)) as Record<string, string>,
+    branding: { icon: 'anchor', color: 'blue' },
+  };
+  const doc = {
+    name: union.title,
+    description: union.description,
+    author: 'belay',
+    branding: union.branding,
+    inputs: {
+      command: { description: `What to run: ${COMMAND_LIST.map((c) => `\`${c.cli}\``).join(', ')}.`, required: true },
+      ...Object.fromEntries(keys.map((k) => [inputName(k), inputEntry(k, union)])),
+    },
+    outputs: Object.fromEntries(Object.entries(union.outputs).map(([name, description]) => [name, { description }])),
+    runs: { using: 'node24', main: 'dist/belay/index.js' },
+  };
+  return HEADER + stringify(doc, { lineWidth: 0 });
+}
+
+/** Markdown table of a command's inputs, for the README. */
+export function renderInputTable(command: CommandDef): string {
+  const rows = command.inputs.map((k) => {
+    const spec = INPUTS[k];
+    const flag = k === 'environment' ? '`--env`' : `\`--${inputName(k)}\``;
+    const name = 'cliOnly' in spec && spec.cliOnly ? `— (CLI ${flag})` : `\`${inputName(k)}\``;
+    const secret = 'secret' in spec && spec.secret ? ' 🔒' : '';
+    const cell = (s: string) => s.replace(/\|/g, '\\|');
+    return `| ${name}${secret} | ${cell(spec.kind)} | ${spec.default !== undefined ? `\`${spec.default}\`` : ''} | ${cell(spec.description)} | \`${envName(k)}\` |`;
+  });
+  const outputs = Object.entries(command.outputs).map(([n, d]) => `| \`${n}\` | ${d} |`);
+  return [
+    '| Input (flag is `--` + name) | Type | Default | Description | Variable |',
+    '| --- | --- | --- | --- | --- |',
+    ...rows,
+    '',
+    '| Output | Description |',
+    '| --- | --- |',
+    ...outputs,
+  ].join('\n');
+}
+
+/** Replace the text between `<!-- inputs:NAME -->` and `<!-- /inputs:NAME -->` markers. */
+export function fillReadme(readme: string): string {
+  let out = readme;
+  for (const command of COMMAND_LIST) {
+    const start = `<!-- inputs:${command.action} -->`;
+    const end = `<!-- /inputs:${command.action} -->`;
+    const a = out.indexOf(start);
+    const b = out.indexOf(end);
+    if (a < 0 || b < a) continue;
+    out = `${out.slice(0, a + start.length)}\n${renderInputTable(command)}\n${out.slice(b)}`;
+  }
+  return out;
+}

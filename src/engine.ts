@@ -1,0 +1,43 @@
+/**
+ * The one entry both faces call: load and validate the configuration, register every secret with the reporter
+ * before anything else is printed, run the capability, turn any failure into one line. Returns the exit code.
+ */
+import { COMMANDS, type CommandName } from './config/commands.js';
+import { envName, INPUTS, inputName } from './config/inputs.js';
+import { loadConfig, type Face, type Loaded, type Sources } from './config/load.js';
+import { describeError } from './core/errors.js';
+import { runDoctor } from './doctor/run.js';
+import { runHealth } from './health/run.js';
+import type { Reporter } from './report/reporter.js';
+
+export interface RunContext {
+  readonly reporter: Reporter;
+  readonly face: Face;
+  readonly loaded: Loaded;
+}
+
+/** A capability returns true when it did what was asked; false after it has reported why not. */
+type Capability = (ctx: RunContext) => Promise<boolean>;
+
+const CAPABILITIES: Record<CommandName, Capability> = {
+  health: runHealth,
+  doctor: runDoctor,
+};
+
+export async function execute(name: CommandName, sources: Sources, reporter: Reporter): Promise<number> {
+  // Secret values given directly are masked first, so even a failure while loading cannot show them.
+  for (const key of COMMANDS[name].inputs) {
+    if (!('secret' in INPUTS[key] && INPUTS[key].secret)) continue;
+    for (const value of [sources.given[inputName(key)], sources.env[envName(key)]]) if (value) reporter.secret(value);
+  }
+  try {
+    const loaded = loadConfig(COMMANDS[name], sources);
+    for (const secret of loaded.secrets) reporter.secret(secret);
+    if (loaded.configFile) reporter.debug(`settings from ${loaded.configFile}`);
+    return (await CAPABILITIES[name]({ reporter, face: sources.face, loaded })) ? 0 : 1;
+  } catch (err) {
+    reporter.error(describeError(err));
+    if (err instanceof Error && err.stack) reporter.debug(err.stack);
+    return 1;
+  }
+}

@@ -1,0 +1,87 @@
+/** `belay health` / the health-check action: inputs → checkHealth → outputs, summary and a verdict. */
+import { resolveConnection } from '../config/connection.js';
+import { missing } from '../config/load.js';
+import { formatDuration } from '../core/duration.js';
+import { InputError } from '../core/errors.js';
+import type { RunContext } from '../engine.js';
+import { markdownTable, secretsOfUrl } from '../report/reporter.js';
+import { ConnectionPool } from '../transport/pool.js';
+import { checkHealth, describeFailure, type HealthOptions, type Tunnel } from './check.js';
+import { parseBodyMatcher, parseExpectJson, parseHeaders, parseStatusMatcher } from './matchers.js';
+
+export async function runHealth({ reporter, face, loaded }: RunContext): Promise<boolean> {
+  const v = loaded.values;
+  if (!v.url) throw missing('url', face);
+  const options = healthOptions(v as Required<typeof v>);
+  // A URL may carry credentials (https://user:token@host/health): they are secrets too.
+  for (const secret of secretsOfUrl(v.url).slice(1)) reporter.secret(secret);
+  for (const value of Object.values(options.headers)) reporter.secret(value);
+
+  let pool: ConnectionPool | undefined;
+  let openTunnel: ((host: string, port: number) => Promise<Tunnel>) | undefined;
+  if (v.viaSsh) {
+    const { targets, options: connection } = resolveConnection(v, face);
+    pool = new ConnectionPool(connection, reporter);
+    const server = targets[0]!;
+    openTunnel = async (host, port) => {
+      const forward = await (await pool!.get(server)).forward(host, port);
+      reporter.info(`through SSH: ${host}:${port} as seen from ${server.host}`);
+      return { host: forward.localHost, port: forward.localPort, close: () => forward.close() };
+    };
+  }
+
+  try {
+    const result = await reporter.group(`Health check ${v.url}`, () =>
+      checkHealth(options, { reporter, ...(openTunnel ? { openTunnel } : {}) }),
+    );
+    reporter.setOutput('healthy', result.healthy);
+    reporter.setOutput('attempts', result.attempts);
+    reporter.setOutput('elapsed-ms', result.elapsedMs);
+    reporter.setOutput('last-status', result.lastStatus ?? '');
+    reporter.summary(
+      `### ${result.healthy ? '✅' : '❌'} Health check\n\n` +
+        markdownTable(
+          ['URL', 'Healthy', 'Attempts', 'Elapsed', 'Last status'],
+          [[v.url, String(result.healthy), String(result.attempts), formatDuration(result.elapsedMs), String(result.lastStatus ?? '–')]],
+        ),
+    );
+    if (result.healthy) {
+      reporter.info(`✓ healthy after ${result.attempts} attempt(s) in ${formatDuration(result.elapsedMs)}`);
+      return true;
+    }
+    reporter.error(describeFailure(result, options));
+    return false;
+  } finally {
+    await pool?.closeAll();
+  }
+}
+
+function healthOptions(v: Required<RunContext['loaded']['values']>): HealthOptions {
+  const expectBody = v.expectBody ? parseBodyMatcher(v.expectBody) : undefined;
+  return {
+    url: checkUrl(v.url),
+    expectStatus: parseStatusMatcher(v.expectStatus ?? ''),
+    expectStatusText: v.expectStatus || '2xx',
+    ...(expectBody !== undefined ? { expectBody } : {}),
+    ...(v.expectJson ? { expectJson: parseExpectJson(v.expectJson) } : {}),
+    timeoutMs: v.timeout,
+    intervalMs: v.interval,
+    requestTimeoutMs: v.requestTimeout,
+    healthyThreshold: v.healthyThreshold,
+    headers: v.headers ? parseHeaders(v.headers) : {},
+  };
+}
+
+function checkUrl(url: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    // The value is not echoed: URLs can carry credentials or tokens.
+    throw new InputError('url', 'the value is not a URL', 'Write it in full, like https://app.example.com/health.');
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+    throw new InputError('url', `${parsed.protocol} URLs are not supported`, 'Use an http:// or https:// URL.');
+  }
+  return url;
+}

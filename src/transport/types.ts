@@ -1,0 +1,67 @@
+import type { Command } from '../core/command.js';
+
+/** One server to reach: `user@host:port` after defaults are applied. */
+export interface HostTarget {
+  readonly user: string;
+  readonly host: string;
+  readonly port: number;
+}
+
+export type HostKeyPolicy = 'strict' | 'accept-new';
+
+/** Everything the SSH transport needs, already validated by the config layer. */
+export interface ConnectionOptions {
+  readonly privateKey: string;
+  readonly passphrase?: string;
+  /** known_hosts lines (plain or hashed `|1|salt|hash`, markers and comments allowed). */
+  readonly knownHosts?: string;
+  /** `SHA256:base64` fingerprints; any one matching is enough. */
+  readonly hostFingerprints?: readonly string[];
+  readonly hostKeyPolicy: HostKeyPolicy;
+  readonly jumpHost?: HostTarget;
+  readonly connectTimeoutMs: number;
+  readonly commandTimeoutMs: number;
+  /** Seconds between keepalive probes; the connection is dropped after 3 unanswered ones. */
+  readonly keepaliveIntervalMs?: number;
+}
+
+export interface ExecOptions {
+  /** Data written to the command's standard input, which is then closed. */
+  readonly stdin?: string | Buffer;
+  /** Called with each chunk as it arrives (progress, live logs). */
+  readonly onStdout?: (chunk: Buffer) => void;
+  readonly onStderr?: (chunk: Buffer) => void;
+  /** Overrides the connection's command timeout for this command. */
+  readonly timeoutMs?: number;
+}
+
+export interface ExecResult {
+  /** Exit code of the remote command; 255 style codes are passed through as they are. */
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+  /** Set when the command was ended by a signal (e.g. after a timeout). */
+  readonly signal?: string;
+}
+
+export interface Forward {
+  /** Address on this machine that reaches `remoteHost:remotePort` as seen from the server. */
+  readonly localHost: string;
+  readonly localPort: number;
+  close(): Promise<void>;
+}
+
+/** A place where commands run: a server over SSH, or this machine. */
+export interface Transport {
+  /** `user@host:port`, for messages. */
+  readonly label: string;
+  /** How the server's identity was established, e.g. `SHA256:… (ssh-ed25519) matched known-hosts`. */
+  readonly hostKey?: string;
+  exec(command: Command, options?: ExecOptions): Promise<ExecResult>;
+  /** Write `content` to `remotePath` with `mode` (default 0644; use 0o600 for secrets). */
+  upload(content: string | Buffer, remotePath: string, mode?: number): Promise<void>;
+  uploadFile(localPath: string, remotePath: string, mode?: number): Promise<void>;
+  /** Local TCP port forwarding to an address as seen from the server. */
+  forward(remoteHost: string, remotePort: number): Promise<Forward>;
+  close(): Promise<void>;
+}

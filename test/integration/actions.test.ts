@@ -1,0 +1,105 @@
+/**
+ * Every action through its bundle, run the way the GitHub runner runs it (test/harness/runner.ts), against real
+ * HTTP servers and the real sshd / PostgreSQL of the test host. Nothing here is mocked.
+ */
+import { readFileSync } from 'node:fs';
+import { closedPort, startApp, unhealthyFor, type TestApp } from '../harness/http-app.js';
+import { runAction } from '../harness/runner.js';
+import { testHost } from '../harness/test-host.js';
+
+const host = testHost();
+const sshKey = readFileSync(host.keys.ed25519, 'utf8');
+const knownHosts = readFileSync(host.knownHosts, 'utf8');
+const connection = { host: `${host.user}@${host.sshHost}:${host.sshPort}`, 'ssh-key': sshKey, 'known-hosts': knownHosts };
+const pgPassword = readFileSync(host.pg.passwordFile, 'utf8').trim();
+const databaseUrl = `postgres://${host.pg.user}:${pgPassword}@${host.pg.host}:${host.pg.port}/${host.pg.database}`;
+
+let app: TestApp;
+beforeAll(async () => {
+  app = await startApp({ routes: { '/warming': unhealthyFor(2), '/down': { status: 503, body: 'database is starting' } } });
+});
+afterAll(() => app.close());
+
+describe('health-check action (dist/health-check)', () => {
+  it('is healthy at once and sets its outputs and summary', async () => {
+    const r = await runAction('health-check', { url: `${app.url}/health`, 'expect-json': '{"status":"ok"}' });
+    expect(r.code).toBe(0);
+    expect(r.outputs).toMatchObject({ healthy: 'true', attempts: '1', 'last-status': '200' });
+    expect(Number(r.outputs['elapsed-ms'])).toBeGreaterThanOrEqual(0);
+    expect(r.summary).toContain('| URL | Healthy | Attempts |');
+  });
+
+  it('waits through failures within the timeout', async () => {
+    const r = await runAction('health-check', { url: `${app.url}/warming`, interval: '0.2s', timeout: '10s' });
+    expect(r.code).toBe(0);
+    expect(r.outputs).toMatchObject({ healthy: 'true', attempts: '3' });
+  });
+
+  it('fails after the timeout with exit 1, naming the last status and body', async () => {
+    const r = await runAction('health-check', { url: `${app.url}/down`, interval: '0.2s', timeout: '1s' });
+    expect(r.code).toBe(1);
+    expect(r.outputs.healthy).toBe('false');
+    expect(r.outputs['last-status']).toBe('503');
+    const errors = r.stdout.split('\n').filter((l) => l.startsWith('::error'));
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(/503/);
+    expect(r.stdout).toContain('database is starting');
+  });
+
+  it('reaches an app bound to 127.0.0.1 on the server through SSH (via-ssh)', async () => {
+    const r = await runAction('health-check', { url: `${app.url}/health`, 'via-ssh': 'true', ...connection });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/through SSH/);
+    expect(r.outputs.healthy).toBe('true');
+  });
+});
+
+describe('doctor action (dist/doctor)', () => {
+  interface Row {
+    host: string;
+    check: string;
+    status: string;
+    detail: string;
+    fix?: string;
+  }
+  const rows = (outputs: Record<string, string>) => JSON.parse(outputs.report ?? '[]') as Row[];
+  const row = (outputs: Record<string, string>, check: string) => rows(outputs).find((r) => r.check === check);
+
+  it('passes on the test host: docker, compose v2, disk, database, clock', async () => {
+    const r = await runAction('doctor', { ...connection, 'database-url': databaseUrl, 'min-free-disk': '1MB' });
+    expect(r.stdout).not.toContain('::error');
+    expect(r.code).toBe(0);
+    expect(r.outputs.ok).toBe('true');
+    expect(row(r.outputs, 'connection')?.detail).toContain(host.hostFingerprints.ed25519);
+    expect(row(r.outputs, 'docker')?.detail).toMatch(/Docker Engine \d+\.\d+/);
+    expect(row(r.outputs, 'compose')).toMatchObject({ status: 'ok', detail: expect.stringMatching(/Compose v2 2\.\d+/) });
+    expect(row(r.outputs, 'disk (app-dir)')).toMatchObject({ status: 'ok', detail: expect.stringMatching(/free in belay/) });
+    expect(row(r.outputs, 'database')).toMatchObject({ status: 'ok', detail: expect.stringContaining('PostgreSQL answers') });
+    expect(row(r.outputs, 'clock')?.status).toBe('ok');
+    expect(r.summary).toContain('| ✓ |');
+    expect(r.stdout).toMatch(/✓ +deploy@127\.0\.0\.1:2222 +docker/);
+  });
+
+  it('fails with the fix when the database is not reachable or a directory is not writable', async () => {
+    const port = await closedPort();
+    const r = await runAction('doctor', {
+      ...connection,
+      'database-url': `postgres://app:pw@127.0.0.1:${port}/app`,
+      'app-dir': '/root/belay-app',
+    });
+    expect(r.code).toBe(1);
+    expect(r.outputs).toMatchObject({ ok: 'false', failures: '2' });
+    expect(row(r.outputs, 'database')).toMatchObject({ status: 'fail', fix: expect.stringMatching(/database-url/) });
+    expect(row(r.outputs, 'disk (app-dir)')).toMatchObject({ status: 'fail', detail: expect.stringMatching(/not writable/) });
+    expect(r.stdout).toMatch(/✗ .*database/);
+    expect(r.stdout).toMatch(/→ /);
+  });
+
+  it('reports a host whose key does not match as a failed connection, with both fingerprints', async () => {
+    const wrong = knownHosts.replace(/^(\S+ ssh-ed25519 )\S+/m, '$1AAAAC3NzaC1lZDI1NTE5AAAAIGv3xVYqzYGc5QOgl4Nn8I8u6a8dsnqM3qmrkEZBWg0f');
+    const onlyWrong = wrong.split('\n').filter((l) => l.includes('ssh-ed25519')).join('\n');
+    const r = await runAction('doctor', { ...connection, 'known-hosts': onlyWrong });
+    expect(r.code).toBe(1);
+    expect(row(r.outputs, 'connection')).toMatchObject({ status: 'fail', detail: expect.stringMatching(/SHA256:.*SHA256:/) });
+  });
+});
