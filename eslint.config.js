@@ -6,7 +6,7 @@ export default tseslint.config(
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
-    languageOptions: { globals: { process: 'readonly', console: 'readonly', Buffer: 'readonly' } },
+    languageOptions: { globals: { process: 'readonly', console: 'readonly', Buffer: 'readonly', URL: 'readonly' } },
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
       // Capabilities never touch the runner: only src/github and src/actions may import @actions/*.
@@ -17,7 +17,14 @@ export default tseslint.config(
     files: ['src/**/*.ts'],
     ignores: ['src/github/**', 'src/actions/**'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['@actions/*'], message: 'Only src/github imports @actions/*; receive a Reporter instead.' }] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['@actions/*'], message: 'Only src/github imports @actions/*; receive a Reporter instead.' },
+          ],
+        },
+      ],
     },
   },
 );

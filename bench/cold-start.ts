@@ -12,7 +12,10 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 15);
 // The server runs in its own process: spawnSync below blocks this one's event loop.
 const child = spawn(
   process.execPath,
-  ['-e', `require('http').createServer((q,s)=>s.end('{"status":"ok"}')).listen(0,'127.0.0.1',function(){console.log(this.address().port)})`],
+  [
+    '-e',
+    `require('http').createServer((q,s)=>s.end('{"status":"ok"}')).listen(0,'127.0.0.1',function(){console.log(this.address().port)})`,
+  ],
   { stdio: ['ignore', 'pipe', 'inherit'] },
 );
 const port = await new Promise<string>((r) => child.stdout.once('data', (d: Buffer) => r(d.toString().trim())));

@@ -23,13 +23,22 @@ for (const [name, entry] of Object.entries(entries)) {
   const dir = `dist/${name}`;
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
-  const banner = name === 'cli' ? '#!/usr/bin/env node\n' : '';
+  // ssh2's emscripten-built poly1305 reads __dirname, which ESM does not define: give it the bundle's own.
+  const shim =
+    "import { fileURLToPath as __belayPath } from 'node:url';\n" +
+    'const __filename = __belayPath(import.meta.url);\n' +
+    "const __dirname = __filename.slice(0, __filename.lastIndexOf('/'));\n";
+  const banner = (name === 'cli' ? '#!/usr/bin/env node\n' : '') + shim;
   writeFileSync(`${dir}/index.js`, banner + code.replace(/^#!.*\n/, '').replaceAll('__BELAY_VERSION__', version));
   if (name === 'cli') chmodSync(`${dir}/index.js`, 0o755);
-  for (const [file, asset] of Object.entries(assets ?? {})) {
+  // ssh2 ships a Windows-only Pageant helper; belay never uses an agent, so it is left out.
+  const kept = Object.entries(assets ?? {}).filter(([file]) => file !== 'pagent.exe');
+  for (const [file, asset] of kept) {
     mkdirSync(`${dir}/${file}`.replace(/\/[^/]*$/, ''), { recursive: true });
     writeFileSync(`${dir}/${file}`, asset.source);
   }
   const size = readFileSync(`${dir}/index.js`).length;
-  console.log(`dist/${name}/index.js  ${(size / 1024).toFixed(0)} KiB${Object.keys(assets ?? {}).length ? `  + ${Object.keys(assets).length} asset(s)` : ''}`);
+  console.log(
+    `dist/${name}/index.js  ${(size / 1024).toFixed(0)} KiB${kept.length ? `  + ${kept.map(([f]) => f).join(', ')}` : ''}`,
+  );
 }

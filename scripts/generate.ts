@@ -5,7 +5,10 @@ import { fillReadme, renderActionYml, renderRootActionYml } from '../src/config/
 
 for (const command of COMMAND_LIST) {
   mkdirSync(`actions/${command.action}`, { recursive: true });
-  writeFileSync(`actions/${command.action}/action.yml`, renderActionYml(command, `../../dist/${command.action}/index.js`));
+  writeFileSync(
+    `actions/${command.action}/action.yml`,
+    renderActionYml(command, `../../dist/${command.action}/index.js`),
+  );
 }
 writeFileSync('action.yml', renderRootActionYml());
 writeFileSync('README.md', fillReadme(readFileSync('README.md', 'utf8')));

@@ -29,7 +29,9 @@ export function parseArgs(argv: readonly string[]): ParsedArgs | 'help' | 'versi
   if (name === '--version' || name === '-v') return 'version';
   const command = COMMAND_LIST.find((c) => c.cli === name);
   if (!command) {
-    throw new BelayError(`Unknown command "${name}". Use one of: ${COMMAND_LIST.map((c) => c.cli).join(', ')} (belay --help).`);
+    throw new BelayError(
+      `Unknown command "${name}". Use one of: ${COMMAND_LIST.map((c) => c.cli).join(', ')} (belay --help).`,
+    );
   }
   const given: Record<string, string> = {};
   let json = false;
@@ -42,7 +44,8 @@ export function parseArgs(argv: readonly string[]): ParsedArgs | 'help' | 'versi
       if (arg === '--verbose') verbose = true;
       continue;
     }
-    if (!arg.startsWith('--')) throw new BelayError(`Unexpected argument "${arg}". Flags are written --name value (belay ${name} --help).`);
+    if (!arg.startsWith('--'))
+      throw new BelayError(`Unexpected argument "${arg}". Flags are written --name value (belay ${name} --help).`);
     const eq = arg.indexOf('=');
     let flag = eq > 0 ? arg.slice(2, eq) : arg.slice(2);
     if (flag === 'env') flag = 'environment';
@@ -83,7 +86,14 @@ export function usage(command?: CommandDef): string {
     const dflt = spec.default !== undefined ? ` (default ${spec.default})` : '';
     return `  ${flag} <${spec.kind}>\n      ${spec.description}${dflt}  [${envName(k)}]`;
   });
-  return [`belay ${command.cli}: ${command.description}`, '', 'Flags:', ...flags, '  --json     print outputs as JSON on stdout', '  --verbose  debug output'].join('\n');
+  return [
+    `belay ${command.cli}: ${command.description}`,
+    '',
+    'Flags:',
+    ...flags,
+    '  --json     print outputs as JSON on stdout',
+    '  --verbose  debug output',
+  ].join('\n');
 }
 
 export async function main(argv: readonly string[]): Promise<number> {
@@ -99,7 +109,11 @@ export async function main(argv: readonly string[]): Promise<number> {
   if ('help' in parsed) return print(usage(parsed.help));
   const reporter = new CliReporter({ logToStderr: parsed.json, verbose: parsed.verbose });
   const name = parsed.command.cli as CommandName;
-  const code = await execute(name, { face: 'cli', given: parsed.given, env: process.env, cwd: process.cwd() }, reporter);
+  const code = await execute(
+    name,
+    { face: 'cli', given: parsed.given, env: process.env, cwd: process.cwd() },
+    reporter,
+  );
   if (parsed.json) reporter.printOutputs();
   return code;
 }

@@ -15,7 +15,11 @@ export function resolveConnection(values: Partial<Values>, face: Face): Connecti
   const targets = values.host.map((h) => {
     const user = h.user ?? values.user;
     if (!user) {
-      throw new InputError('user', `no SSH user for ${h.host}`, 'Set user (e.g. deploy) or write the host as deploy@host.');
+      throw new InputError(
+        'user',
+        `no SSH user for ${h.host}`,
+        'Set user (e.g. deploy) or write the host as deploy@host.',
+      );
     }
     return { user, host: h.host, port: h.port ?? port };
   });

@@ -51,31 +51,31 @@ export function integer(
   };
 }
 
-export function duration(spec: Omit<InputSpec<number>, 'type' | 'kind'>): InputSpec<number> {
+/** A quantity written with a unit: parsed by `parse`, refused with the unit examples when it does not parse. */
+function quantity(
+  kind: 'duration' | 'size',
+  parse: (text: string) => number | undefined,
+  examples: string,
+  spec: Omit<InputSpec<number>, 'type' | 'kind'>,
+): InputSpec<number> {
   return {
-    kind: 'duration',
+    kind,
     ...spec,
     type: z.string().transform((s, ctx) => {
-      const ms = parseDuration(s);
-      if (ms === undefined || ms <= 0) {
-        return fail(ctx, `"${s}" is not a duration`, 'Write a number with a unit, like 90s, 5m or 1h.');
+      const value = parse(s);
+      if (value === undefined || value <= 0) {
+        return fail(ctx, `"${s}" is not a ${kind}`, `Write a number with a unit, like ${examples}.`);
       }
-      return ms;
+      return value;
     }),
   };
 }
 
-export function size(spec: Omit<InputSpec<number>, 'type' | 'kind'>): InputSpec<number> {
-  return {
-    kind: 'size',
-    ...spec,
-    type: z.string().transform((s, ctx) => {
-      const bytes = parseSize(s);
-      if (bytes === undefined) return fail(ctx, `"${s}" is not a size`, 'Write a number with a unit, like 500MB or 2GB.');
-      return bytes;
-    }),
-  };
-}
+export const duration = (spec: Omit<InputSpec<number>, 'type' | 'kind'>) =>
+  quantity('duration', parseDuration, '90s, 5m or 1h', spec);
+
+export const size = (spec: Omit<InputSpec<number>, 'type' | 'kind'>) =>
+  quantity('size', parseSize, '500MB or 2GB', spec);
 
 export function boolean(spec: Omit<InputSpec<boolean>, 'type' | 'kind'>): InputSpec<boolean> {
   return {

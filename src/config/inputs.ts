@@ -14,10 +14,12 @@ const hostList: InputSpec<HostSpec[]> = {
     const hosts: HostSpec[] = [];
     for (const item of splitList(s)) {
       const parsed = parseHost(item);
-      if ('problem' in parsed) return fail(ctx, parsed.problem, 'Write each host as host, host:port or user@host:port.');
+      if ('problem' in parsed)
+        return fail(ctx, parsed.problem, 'Write each host as host, host:port or user@host:port.');
       hosts.push(parsed);
     }
-    if (hosts.length === 0) return fail(ctx, 'no host given', 'Set it to the server to reach, like deploy@203.0.113.7.');
+    if (hosts.length === 0)
+      return fail(ctx, 'no host given', 'Set it to the server to reach, like deploy@203.0.113.7.');
     return hosts;
   }),
 };
@@ -36,12 +38,16 @@ const singleHost: InputSpec<HostSpec | undefined> = {
 const fingerprints: InputSpec<string[]> = {
   kind: 'fingerprints',
   description:
-    "Expected host key fingerprint(s), `SHA256:…` as printed by `ssh-keygen -lf`; an alternative to known-hosts.",
+    'Expected host key fingerprint(s), `SHA256:…` as printed by `ssh-keygen -lf`; an alternative to known-hosts.',
   type: z.string().transform((s, ctx) => {
     const list = splitList(s);
     for (const fp of list) {
       if (!/^SHA256:[A-Za-z0-9+/]{43}=?$/.test(fp)) {
-        return fail(ctx, `"${fp}" is not a SHA256 fingerprint`, 'Copy it from `ssh-keygen -lf <host key>.pub`: SHA256: followed by 43 characters.');
+        return fail(
+          ctx,
+          `"${fp}" is not a SHA256 fingerprint`,
+          'Copy it from `ssh-keygen -lf <host key>.pub`: SHA256: followed by 43 characters.',
+        );
       }
     }
     return list.map((fp) => fp.replace(/=$/, ''));
@@ -62,7 +68,13 @@ export const INPUTS = {
 
   // Connection: shared by every action that reaches a server.
   host: hostList,
-  port: integer({ description: 'SSH port, for hosts that do not give one.', default: '22', min: 1, max: 65535, kind: 'port' }),
+  port: integer({
+    description: 'SSH port, for hosts that do not give one.',
+    default: '22',
+    min: 1,
+    max: 65535,
+    kind: 'port',
+  }),
   user: text({ description: 'SSH user, for hosts that do not give one.', kind: 'user' }),
   sshKey: text({
     description: 'Private key (OpenSSH or PEM; ed25519, ecdsa or rsa), the whole text. Pass it from a secret.',
@@ -72,10 +84,15 @@ export const INPUTS = {
   sshKeyFile: text({ description: 'Path of a private key file, instead of ssh-key.', cliOnly: true, kind: 'path' }),
   sshPassphrase: text({ description: 'Passphrase of ssh-key, when it has one.', secret: true, kind: 'secret' }),
   knownHosts: text({
-    description: 'known_hosts lines for the server(s) (hashed `|1|` entries work). Get them with `ssh-keyscan` once and check them.',
+    description:
+      'known_hosts lines for the server(s) (hashed `|1|` entries work). Get them with `ssh-keyscan` once and check them.',
     kind: 'known_hosts',
   }),
-  knownHostsFile: text({ description: 'Path of a known_hosts file, instead of known-hosts.', cliOnly: true, kind: 'path' }),
+  knownHostsFile: text({
+    description: 'Path of a known_hosts file, instead of known-hosts.',
+    cliOnly: true,
+    kind: 'path',
+  }),
   hostFingerprint: fingerprints,
   hostKeyPolicy: oneOf(['strict', 'accept-new'] as const, {
     description:
@@ -115,18 +132,19 @@ export const INPUTS = {
     kind: 'lines',
   }),
   viaSsh: boolean({
-    description: 'Send the request through an SSH tunnel to the first host, so `http://127.0.0.1:3000/health` on the server works.',
+    description:
+      'Send the request through an SSH tunnel to the first host, so `http://127.0.0.1:3000/health` on the server works.',
     default: 'false',
   }),
 
   // Doctor: what a deploy will need on the server.
   appDir: text({
-    description: 'Directory of the app on the server (relative paths are under the SSH user\'s home).',
+    description: "Directory of the app on the server (relative paths are under the SSH user's home).",
     default: 'belay',
     kind: 'path',
   }),
   backupDir: text({
-    description: 'Directory for backups on the server (relative paths are under the SSH user\'s home).',
+    description: "Directory for backups on the server (relative paths are under the SSH user's home).",
     default: 'belay/backups',
     kind: 'path',
   }),
@@ -137,7 +155,10 @@ export const INPUTS = {
     kind: 'secret',
   }),
   minFreeDisk: size({ description: 'Warn when a directory has less free space than this.', default: '1GB' }),
-  maxClockSkew: duration({ description: 'Fail when the server clock differs from this machine\'s by more.', default: '30s' }),
+  maxClockSkew: duration({
+    description: "Fail when the server clock differs from this machine's by more.",
+    default: '30s',
+  }),
 } satisfies Record<string, InputSpec<unknown>>;
 
 export type InputKey = keyof typeof INPUTS;

@@ -54,8 +54,12 @@ export function loadConfig(command: CommandDef, sources: Sources): Loaded {
       const known = [...(file?.environments.keys() ?? [])];
       throw new InputError(
         'environment',
-        file ? `"${environment}" is not a section of environments in ${file.path}` : `"${environment}" was asked for but there is no belay.yml`,
-        known.length ? `Use one of: ${known.join(', ')}.` : 'Add it under environments: in belay.yml, or drop the environment input.',
+        file
+          ? `"${environment}" is not a section of environments in ${file.path}`
+          : `"${environment}" was asked for but there is no belay.yml`,
+        known.length
+          ? `Use one of: ${known.join(', ')}.`
+          : 'Add it under environments: in belay.yml, or drop the environment input.',
       );
     }
   }
@@ -66,7 +70,11 @@ export function loadConfig(command: CommandDef, sources: Sources): Loaded {
   for (const key of command.inputs) {
     const spec = INPUTS[key];
     const layers: [Origin, string | undefined, string][] = [
-      ['input', nonEmpty(sources.given[inputName(key)]), sources.face === 'action' ? `input ${inputName(key)}` : `--${inputName(key)}`],
+      [
+        'input',
+        nonEmpty(sources.given[inputName(key)]),
+        sources.face === 'action' ? `input ${inputName(key)}` : `--${inputName(key)}`,
+      ],
       ['env', nonEmpty(sources.env[envName(key)]), envName(key)],
       ['environment', section?.get(inputName(key))?.raw, `${file?.path}:${section?.get(inputName(key))?.line}`],
       ['file', file?.top.get(inputName(key))?.raw, `${file?.path}:${file?.top.get(inputName(key))?.line}`],
@@ -79,7 +87,12 @@ export function loadConfig(command: CommandDef, sources: Sources): Loaded {
     const parsed = spec.type.safeParse(raw);
     if (!parsed.success) {
       const [problem, fix] = (parsed.error.issues[0]?.message ?? 'invalid value|Check the value.').split('|');
-      throw new InputError(inputName(key), problem!, fix ?? '', from === 'input' || from === 'default' ? undefined : where);
+      throw new InputError(
+        inputName(key),
+        problem!,
+        fix ?? '',
+        from === 'input' || from === 'default' ? undefined : where,
+      );
     }
     values[key] = parsed.data;
     origin[key] = from;
@@ -115,7 +128,11 @@ function readCompanionFiles(values: Partial<Record<InputKey, unknown>>, sources:
     const path = values[fileKey] as string | undefined;
     if (path === undefined || path === '') continue;
     if (values[valueKey] !== undefined) {
-      throw new InputError(inputName(fileKey), `both ${inputName(valueKey)} and ${inputName(fileKey)} are set`, 'Give only one of them.');
+      throw new InputError(
+        inputName(fileKey),
+        `both ${inputName(valueKey)} and ${inputName(fileKey)} are set`,
+        'Give only one of them.',
+      );
     }
     const full = isAbsolute(expandHome(path)) ? expandHome(path) : resolve(sources.cwd, path);
     let content: string;
@@ -132,30 +149,46 @@ function readCompanionFiles(values: Partial<Record<InputKey, unknown>>, sources:
 
 function readConfigFile(path: string, explicit: boolean): FileLayer | undefined {
   if (!existsSync(path)) {
-    if (explicit) throw new InputError('config', `${path} does not exist`, 'Give the path of your belay.yml, or drop the config input.');
+    if (explicit)
+      throw new InputError(
+        'config',
+        `${path} does not exist`,
+        'Give the path of your belay.yml, or drop the config input.',
+      );
     return undefined;
   }
   const lines = new LineCounter();
   const doc = parseDocument(readFileSync(path, 'utf8'), { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   const lineOf = (node: Node | Pair | null | undefined) => {
-    const range = node && 'range' in node ? node.range : node && 'key' in node ? (node.key as Node | null)?.range : undefined;
+    const range =
+      node && 'range' in node ? node.range : node && 'key' in node ? (node.key as Node | null)?.range : undefined;
     return range ? lines.linePos(range[0]).line : 0;
   };
   if (doc.errors.length > 0) {
     const e = doc.errors[0]!;
-    throw new BelayError(`${path}:${lines.linePos(e.pos[0]).line}: not valid YAML (${e.message.split('\n')[0]}). Fix the file.`);
+    throw new BelayError(
+      `${path}:${lines.linePos(e.pos[0]).line}: not valid YAML (${e.message.split('\n')[0]}). Fix the file.`,
+    );
   }
   if (doc.contents === null) return { path, top: new Map(), environments: new Map() };
-  if (!isMap(doc.contents)) throw new BelayError(`${path}:1: expected a map of settings at the top level. See the README for the format.`);
+  if (!isMap(doc.contents))
+    throw new BelayError(`${path}:1: expected a map of settings at the top level. See the README for the format.`);
 
   const environments = new Map<string, FileLayer['top']>();
   const top = readSection(doc.contents, path, lineOf, (keyName, pair) => {
     if (keyName !== 'environments') return false;
-    if (!isMap(pair.value)) throw new BelayError(`${path}:${lineOf(pair)}: environments must be a map of names to settings, like staging: {host: ...}.`);
+    if (!isMap(pair.value))
+      throw new BelayError(
+        `${path}:${lineOf(pair)}: environments must be a map of names to settings, like staging: {host: ...}.`,
+      );
     for (const envPair of pair.value.items) {
       const envName = String(isScalar(envPair.key) ? envPair.key.value : envPair.key);
-      if (!isMap(envPair.value)) throw new BelayError(`${path}:${lineOf(envPair)}: environments.${envName} must be a map of settings.`);
-      environments.set(envName, readSection(envPair.value, path, lineOf, () => false));
+      if (!isMap(envPair.value))
+        throw new BelayError(`${path}:${lineOf(envPair)}: environments.${envName} must be a map of settings.`);
+      environments.set(
+        envName,
+        readSection(envPair.value, path, lineOf, () => false),
+      );
     }
     return true;
   });

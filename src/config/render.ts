@@ -21,7 +21,9 @@ export function actionInputs(command: CommandDef): InputKey[] {
 function inputEntry(key: InputKey, command: CommandDef): Record<string, unknown> {
   const spec = INPUTS[key];
   const notes = [
-    (command.required as readonly string[]).includes(key) ? 'Required (here, as a BELAY_ variable or in belay.yml).' : '',
+    (command.required as readonly string[]).includes(key)
+      ? 'Required (here, as a BELAY_ variable or in belay.yml).'
+      : '',
     'secret' in spec && spec.secret ? 'Secret: pass it from `secrets.*`; it is masked in all output.' : '',
     spec.default !== undefined ? `Default: \`${spec.default}\`.` : '',
   ].filter(Boolean);

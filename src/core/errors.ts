@@ -29,3 +29,16 @@ export function describeError(err: unknown): string {
   const message = err instanceof Error ? err.message : String(err);
   return `belay failed unexpectedly: ${message.split('\n')[0]} (this is a bug in belay; please report it)`;
 }
+
+/**
+ * Last line of defence: an error nobody caught (a library's stray rejection) is reported as one line and exit 1,
+ * not as Node's dump of the minified bundle line it came from.
+ */
+export function guardAgainstCrashes(report: (line: string) => void): void {
+  const handle = (err: unknown) => {
+    report(describeError(err));
+    process.exit(1);
+  };
+  process.on('uncaughtException', handle);
+  process.on('unhandledRejection', handle);
+}

@@ -27,15 +27,27 @@ export async function checkDocker(t: Transport, user: string): Promise<CheckResu
   if (r.code === 0) return ok('docker', `Docker Engine ${r.stdout.trim()}, usable by ${user}`);
   const why = `${r.stderr}\n${r.stdout}`;
   if (r.code === 127 || /not found/i.test(why)) {
-    return fail('docker', 'docker is not installed', 'Install Docker Engine on the server (e.g. `sudo apt-get install docker.io`).');
+    return fail(
+      'docker',
+      'docker is not installed',
+      'Install Docker Engine on the server (e.g. `sudo apt-get install docker.io`).',
+    );
   }
   if (/permission denied/i.test(why)) {
-    return fail('docker', `${user} may not use the Docker socket`, `Run \`sudo usermod -aG docker ${user}\` on the server, then reconnect.`);
+    return fail(
+      'docker',
+      `${user} may not use the Docker socket`,
+      `Run \`sudo usermod -aG docker ${user}\` on the server, then reconnect.`,
+    );
   }
   if (/cannot connect|is the docker daemon running/i.test(why)) {
     return fail('docker', 'the Docker daemon is not running', 'Start it: `sudo systemctl enable --now docker`.');
   }
-  return fail('docker', `docker failed: ${firstLine(why)}`, 'Run `docker version` on the server as the deploy user and fix what it says.');
+  return fail(
+    'docker',
+    `docker failed: ${firstLine(why)}`,
+    'Run `docker version` on the server as the deploy user and fix what it says.',
+  );
 }
 
 export async function checkCompose(t: Transport): Promise<CheckResult> {
@@ -49,7 +61,11 @@ export async function checkCompose(t: Transport): Promise<CheckResult> {
       'Install the Compose v2 plugin (`sudo apt-get install docker-compose-plugin` or docker-compose-v2).',
     );
   }
-  return fail('compose', 'neither `docker compose` (v2) nor `docker-compose` (v1) works', 'Install the Compose v2 plugin on the server.');
+  return fail(
+    'compose',
+    'neither `docker compose` (v2) nor `docker-compose` (v1) works',
+    'Install the Compose v2 plugin on the server.',
+  );
 }
 
 /**
@@ -67,16 +83,33 @@ export async function checkDisk(t: Transport, label: string, dir: string, minFre
   const [existing, writable, dfLine] = r.stdout.trim().split('\n');
   const availableKb = Number(dfLine?.trim().split(/\s+/)[3]);
   if (r.code !== 0 || !existing || !Number.isFinite(availableKb)) {
-    return fail(name, `could not measure free space of ${dir}: ${firstLine(r.stderr) || 'no df output'}`, 'Check that df works on the server.');
+    return fail(
+      name,
+      `could not measure free space of ${dir}: ${firstLine(r.stderr) || 'no df output'}`,
+      'Check that df works on the server.',
+    );
   }
   const free = availableKb * 1024;
-  const where = existing === dir || existing === dir.replace(/\/+$/, '') ? dir : `${dir} (not created yet; measured at ${existing})`;
+  const where =
+    existing === dir || existing === dir.replace(/\/+$/, '')
+      ? dir
+      : `${dir} (not created yet; measured at ${existing})`;
   if (writable !== 'writable') {
-    return fail(name, `${where} is not writable`, `Run \`sudo mkdir -p ${dir} && sudo chown <user> ${dir}\` on the server.`);
+    return fail(
+      name,
+      `${where} is not writable`,
+      `Run \`sudo mkdir -p ${dir} && sudo chown <user> ${dir}\` on the server.`,
+    );
   }
   const detail = `${formatSize(free)} free in ${where}`;
-  if (free < Math.min(minFree, 100 * 1024 ** 2)) return fail(name, detail, 'Free disk space (old images: `docker image prune -a`).');
-  if (free < minFree) return warn(name, `${detail}, below min-free-disk ${formatSize(minFree)}`, 'Free disk space (`docker image prune -a`, old backups).');
+  if (free < Math.min(minFree, 100 * 1024 ** 2))
+    return fail(name, detail, 'Free disk space (old images: `docker image prune -a`).');
+  if (free < minFree)
+    return warn(
+      name,
+      `${detail}, below min-free-disk ${formatSize(minFree)}`,
+      'Free disk space (`docker image prune -a`, old backups).',
+    );
   return ok(name, detail);
 }
 
@@ -85,7 +118,8 @@ export async function checkClock(t: Transport, maxSkewMs: number, now: () => num
   const r = await t.exec(cmd('date', '-u', '+%s'));
   const after = now();
   const remote = Number(r.stdout.trim()) * 1000;
-  if (r.code !== 0 || !Number.isFinite(remote)) return warn('clock', 'could not read the server clock', 'Check that `date` works on the server.');
+  if (r.code !== 0 || !Number.isFinite(remote))
+    return warn('clock', 'could not read the server clock', 'Check that `date` works on the server.');
   // The server read its clock somewhere during the round trip; its second resolution adds up to 1 s of doubt.
   const skew = remote + 500 - (before + after) / 2;
   const detail = `server clock ${skew >= 0 ? 'ahead' : 'behind'} by ${formatDuration(Math.abs(skew))} (±${formatDuration(after - before + 500)})`;
@@ -105,10 +139,18 @@ export async function checkDatabase(t: Transport, url: string): Promise<CheckRes
   try {
     const answer = await postgresProbe(forward.localHost, forward.localPort);
     if (answer === 'postgres') return ok('database', `PostgreSQL answers at ${host}:${port} (as seen from the server)`);
-    return fail('database', `${host}:${port} answered, but not as PostgreSQL`, 'Check the host and port in database-url.');
+    return fail(
+      'database',
+      `${host}:${port} answered, but not as PostgreSQL`,
+      'Check the host and port in database-url.',
+    );
   } catch (err) {
     const why = (err as Error).message;
-    return fail('database', `PostgreSQL at ${host}:${port} is not reachable from the server: ${why}`, 'Start the database, or fix the host and port in database-url (they are seen from the server).');
+    return fail(
+      'database',
+      `PostgreSQL at ${host}:${port} is not reachable from the server: ${why}`,
+      'Start the database, or fix the host and port in database-url (they are seen from the server).',
+    );
   } finally {
     await forward.close();
   }
@@ -120,10 +162,24 @@ export function sqlitePath(url: string): string {
 }
 
 async function checkSqlite(t: Transport, path: string): Promise<CheckResult> {
-  const r = await t.exec(or(redirect(cmd('test', '-w', path), '>/dev/null 2>&1'), cmd('sh', '-c', 'test -e "$1" && echo exists || echo missing', 'sh', path)));
+  const r = await t.exec(
+    or(
+      redirect(cmd('test', '-w', path), '>/dev/null 2>&1'),
+      cmd('sh', '-c', 'test -e "$1" && echo exists || echo missing', 'sh', path),
+    ),
+  );
   if (r.code === 0 && r.stdout.trim() === '') return ok('database', `SQLite file ${path} exists and is writable`);
-  if (r.stdout.trim() === 'missing') return warn('database', `SQLite file ${path} does not exist yet`, 'Check database-url if the app should already have created it.');
-  return fail('database', `SQLite file ${path} is not writable by the SSH user`, `Fix its owner or mode on the server (e.g. \`sudo chown <user> ${path}\`).`);
+  if (r.stdout.trim() === 'missing')
+    return warn(
+      'database',
+      `SQLite file ${path} does not exist yet`,
+      'Check database-url if the app should already have created it.',
+    );
+  return fail(
+    'database',
+    `SQLite file ${path} is not writable by the SSH user`,
+    `Fix its owner or mode on the server (e.g. \`sudo chown <user> ${path}\`).`,
+  );
 }
 
 /**
@@ -134,7 +190,10 @@ async function postgresProbe(host: string, port: number, timeoutMs = 5000): Prom
   const { connect } = await import('node:net');
   return new Promise((resolve, reject) => {
     const socket = connect({ host, port });
-    const timer = setTimeout(() => socket.destroy(new Error(`no answer within ${formatDuration(timeoutMs)}`)), timeoutMs);
+    const timer = setTimeout(
+      () => socket.destroy(new Error(`no answer within ${formatDuration(timeoutMs)}`)),
+      timeoutMs,
+    );
     socket.once('connect', () => socket.write(Buffer.from([0, 0, 0, 8, 0x04, 0xd2, 0x16, 0x2f])));
     socket.once('data', (data) => {
       clearTimeout(timer);

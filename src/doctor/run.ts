@@ -52,12 +52,23 @@ export async function runDoctor({ reporter, face, loaded }: RunContext): Promise
   return true;
 }
 
-async function checkHost(pool: ConnectionPool, target: HostTarget, v: RunContext['loaded']['values']): Promise<CheckResult[]> {
+async function checkHost(
+  pool: ConnectionPool,
+  target: HostTarget,
+  v: RunContext['loaded']['values'],
+): Promise<CheckResult[]> {
   let transport;
   try {
     transport = await pool.get(target);
   } catch (err) {
-    return [{ check: 'connection', status: 'fail', detail: describeError(err), fix: 'See the message: fix the connection inputs, then run doctor again.' }];
+    return [
+      {
+        check: 'connection',
+        status: 'fail',
+        detail: describeError(err),
+        fix: 'See the message: fix the connection inputs, then run doctor again.',
+      },
+    ];
   }
   const connection: CheckResult = {
     check: 'connection',
@@ -79,7 +90,12 @@ async function checkHost(pool: ConnectionPool, target: HostTarget, v: RunContext
     ...settled.map((s, i) =>
       s.status === 'fulfilled'
         ? s.value
-        : { check: ['docker', 'compose', 'disk (app-dir)', 'disk (backup-dir)', 'clock', 'database'][i]!, status: 'fail' as const, detail: describeError(s.reason), fix: 'Run doctor again; if it persists, check the server.' },
+        : {
+            check: ['docker', 'compose', 'disk (app-dir)', 'disk (backup-dir)', 'clock', 'database'][i]!,
+            status: 'fail' as const,
+            detail: describeError(s.reason),
+            fix: 'Run doctor again; if it persists, check the server.',
+          },
     ),
   ];
 }

@@ -117,7 +117,7 @@ export async function checkHealth(options: HealthOptions, deps: HealthDeps): Pro
   };
 }
 
-interface Target {
+export interface Target {
   url: URL;
   /** Without the brackets of an IPv6 literal: what DNS, TLS and the tunnel want. */
   hostname: string;
@@ -125,16 +125,17 @@ interface Target {
   secure: boolean;
 }
 
-function parseTarget(text: string): Target {
+/** Validates the url input (before any work starts, so the caller can call it early) and splits it. */
+export function parseTarget(text: string): Target {
   let url: URL;
   try {
     url = new URL(text);
   } catch {
     // The URL is not echoed: it may carry credentials or a token in its query.
-    throw new InputError('url', 'not an absolute URL', 'Give the full address, e.g. http://127.0.0.1:3000/health');
+    throw new InputError('url', 'not an absolute URL', 'Give the full address, e.g. http://127.0.0.1:3000/health.');
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new InputError('url', `the scheme ${url.protocol} is not supported`, 'Use an http:// or https:// URL');
+    throw new InputError('url', `the scheme ${url.protocol} is not supported`, 'Use an http:// or https:// URL.');
   }
   const secure = url.protocol === 'https:';
   const hostname = url.hostname.replace(/^\[(.*)\]$/, '$1');

@@ -2,16 +2,16 @@
 import { resolveConnection } from '../config/connection.js';
 import { missing } from '../config/load.js';
 import { formatDuration } from '../core/duration.js';
-import { InputError } from '../core/errors.js';
 import type { RunContext } from '../engine.js';
 import { markdownTable, secretsOfUrl } from '../report/reporter.js';
 import { ConnectionPool } from '../transport/pool.js';
-import { checkHealth, describeFailure, type HealthOptions, type Tunnel } from './check.js';
+import { checkHealth, describeFailure, parseTarget, type HealthOptions, type Tunnel } from './check.js';
 import { parseBodyMatcher, parseExpectJson, parseHeaders, parseStatusMatcher } from './matchers.js';
 
 export async function runHealth({ reporter, face, loaded }: RunContext): Promise<boolean> {
   const v = loaded.values;
   if (!v.url) throw missing('url', face);
+  parseTarget(v.url); // a bad URL is refused before any connection is made
   const options = healthOptions(v as Required<typeof v>);
   // A URL may carry credentials (https://user:token@host/health): they are secrets too.
   for (const secret of secretsOfUrl(v.url).slice(1)) reporter.secret(secret);
@@ -42,7 +42,15 @@ export async function runHealth({ reporter, face, loaded }: RunContext): Promise
       `### ${result.healthy ? '✅' : '❌'} Health check\n\n` +
         markdownTable(
           ['URL', 'Healthy', 'Attempts', 'Elapsed', 'Last status'],
-          [[v.url, String(result.healthy), String(result.attempts), formatDuration(result.elapsedMs), String(result.lastStatus ?? '–')]],
+          [
+            [
+              v.url,
+              String(result.healthy),
+              String(result.attempts),
+              formatDuration(result.elapsedMs),
+              String(result.lastStatus ?? '–'),
+            ],
+          ],
         ),
     );
     if (result.healthy) {
@@ -59,7 +67,7 @@ export async function runHealth({ reporter, face, loaded }: RunContext): Promise
 function healthOptions(v: Required<RunContext['loaded']['values']>): HealthOptions {
   const expectBody = v.expectBody ? parseBodyMatcher(v.expectBody) : undefined;
   return {
-    url: checkUrl(v.url),
+    url: v.url,
     expectStatus: parseStatusMatcher(v.expectStatus ?? ''),
     expectStatusText: v.expectStatus || '2xx',
     ...(expectBody !== undefined ? { expectBody } : {}),
@@ -70,18 +78,4 @@ function healthOptions(v: Required<RunContext['loaded']['values']>): HealthOptio
     healthyThreshold: v.healthyThreshold,
     headers: v.headers ? parseHeaders(v.headers) : {},
   };
-}
-
-function checkUrl(url: string): string {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    // The value is not echoed: URLs can carry credentials or tokens.
-    throw new InputError('url', 'the value is not a URL', 'Write it in full, like https://app.example.com/health.');
-  }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-    throw new InputError('url', `${parsed.protocol} URLs are not supported`, 'Use an http:// or https:// URL.');
-  }
-  return url;
 }

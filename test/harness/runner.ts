@@ -4,7 +4,7 @@
  * reads the outputs back. The runner itself is GitHub's and cannot run here; this reproduces its contract.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parse } from 'yaml';
@@ -34,7 +34,8 @@ export async function runAction(
   const dir = action === 'belay' ? ROOT : join(ROOT, 'actions', action);
   const yml = parse(readFileSync(join(dir, 'action.yml'), 'utf8')) as ActionYml;
   for (const name of Object.keys(inputs)) {
-    if (!yml.inputs?.[name]) throw new Error(`action ${action} has no input "${name}" (the harness refuses it like the runner warns)`);
+    if (!yml.inputs?.[name])
+      throw new Error(`action ${action} has no input "${name}" (the harness refuses it like the runner warns)`);
   }
   const temp = mkdtempSync(join(tmpdir(), 'belay-runner-'));
   const files = { output: join(temp, 'output'), summary: join(temp, 'summary'), state: join(temp, 'state') };
@@ -55,15 +56,14 @@ export async function runAction(
     const value = inputs[name] ?? spec.default;
     if (value !== undefined) env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value;
   }
-  const { code, stdout, stderr } = await spawnNode([join(dir, yml.runs.main)], env, options.cwd ?? temp);
-  return {
-    code,
-    stdout,
-    stderr,
-    all: stdout + stderr + readFileSync(files.output, 'utf8') + readFileSync(files.summary, 'utf8'),
-    outputs: parseOutputFile(readFileSync(files.output, 'utf8')),
-    summary: readFileSync(files.summary, 'utf8'),
-  };
+  try {
+    const { code, stdout, stderr } = await spawnNode([join(dir, yml.runs.main)], env, options.cwd ?? temp);
+    const output = readFileSync(files.output, 'utf8');
+    const summary = readFileSync(files.summary, 'utf8');
+    return { code, stdout, stderr, all: stdout + stderr + output + summary, outputs: parseOutputFile(output), summary };
+  } finally {
+    rmSync(temp, { recursive: true, force: true });
+  }
 }
 
 /** The CLI bundle, as a user runs it. */

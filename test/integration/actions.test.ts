@@ -10,13 +10,19 @@ import { testHost } from '../harness/test-host.js';
 const host = testHost();
 const sshKey = readFileSync(host.keys.ed25519, 'utf8');
 const knownHosts = readFileSync(host.knownHosts, 'utf8');
-const connection = { host: `${host.user}@${host.sshHost}:${host.sshPort}`, 'ssh-key': sshKey, 'known-hosts': knownHosts };
+const connection = {
+  host: `${host.user}@${host.sshHost}:${host.sshPort}`,
+  'ssh-key': sshKey,
+  'known-hosts': knownHosts,
+};
 const pgPassword = readFileSync(host.pg.passwordFile, 'utf8').trim();
 const databaseUrl = `postgres://${host.pg.user}:${pgPassword}@${host.pg.host}:${host.pg.port}/${host.pg.database}`;
 
 let app: TestApp;
 beforeAll(async () => {
-  app = await startApp({ routes: { '/warming': unhealthyFor(2), '/down': { status: 503, body: 'database is starting' } } });
+  app = await startApp({
+    routes: { '/warming': unhealthyFor(2), '/down': { status: 503, body: 'database is starting' } },
+  });
 });
 afterAll(() => app.close());
 
@@ -72,9 +78,18 @@ describe('doctor action (dist/doctor)', () => {
     expect(r.outputs.ok).toBe('true');
     expect(row(r.outputs, 'connection')?.detail).toContain(host.hostFingerprints.ed25519);
     expect(row(r.outputs, 'docker')?.detail).toMatch(/Docker Engine \d+\.\d+/);
-    expect(row(r.outputs, 'compose')).toMatchObject({ status: 'ok', detail: expect.stringMatching(/Compose v2 2\.\d+/) });
-    expect(row(r.outputs, 'disk (app-dir)')).toMatchObject({ status: 'ok', detail: expect.stringMatching(/free in belay/) });
-    expect(row(r.outputs, 'database')).toMatchObject({ status: 'ok', detail: expect.stringContaining('PostgreSQL answers') });
+    expect(row(r.outputs, 'compose')).toMatchObject({
+      status: 'ok',
+      detail: expect.stringMatching(/Compose v2 2\.\d+/),
+    });
+    expect(row(r.outputs, 'disk (app-dir)')).toMatchObject({
+      status: 'ok',
+      detail: expect.stringMatching(/free in belay/),
+    });
+    expect(row(r.outputs, 'database')).toMatchObject({
+      status: 'ok',
+      detail: expect.stringContaining('PostgreSQL answers'),
+    });
     expect(row(r.outputs, 'clock')?.status).toBe('ok');
     expect(r.summary).toContain('| ✓ |');
     expect(r.stdout).toMatch(/✓ +deploy@127\.0\.0\.1:2222 +docker/);
@@ -90,16 +105,44 @@ describe('doctor action (dist/doctor)', () => {
     expect(r.code).toBe(1);
     expect(r.outputs).toMatchObject({ ok: 'false', failures: '2' });
     expect(row(r.outputs, 'database')).toMatchObject({ status: 'fail', fix: expect.stringMatching(/database-url/) });
-    expect(row(r.outputs, 'disk (app-dir)')).toMatchObject({ status: 'fail', detail: expect.stringMatching(/not writable/) });
+    expect(row(r.outputs, 'disk (app-dir)')).toMatchObject({
+      status: 'fail',
+      detail: expect.stringMatching(/not writable/),
+    });
     expect(r.stdout).toMatch(/✗ .*database/);
     expect(r.stdout).toMatch(/→ /);
   });
 
   it('reports a host whose key does not match as a failed connection, with both fingerprints', async () => {
-    const wrong = knownHosts.replace(/^(\S+ ssh-ed25519 )\S+/m, '$1AAAAC3NzaC1lZDI1NTE5AAAAIGv3xVYqzYGc5QOgl4Nn8I8u6a8dsnqM3qmrkEZBWg0f');
-    const onlyWrong = wrong.split('\n').filter((l) => l.includes('ssh-ed25519')).join('\n');
+    const wrong = knownHosts.replace(
+      /^(\S+ ssh-ed25519 )\S+/m,
+      '$1AAAAC3NzaC1lZDI1NTE5AAAAIGv3xVYqzYGc5QOgl4Nn8I8u6a8dsnqM3qmrkEZBWg0f',
+    );
+    const onlyWrong = wrong
+      .split('\n')
+      .filter((l) => l.includes('ssh-ed25519'))
+      .join('\n');
     const r = await runAction('doctor', { ...connection, 'known-hosts': onlyWrong });
     expect(r.code).toBe(1);
-    expect(row(r.outputs, 'connection')).toMatchObject({ status: 'fail', detail: expect.stringMatching(/SHA256:.*SHA256:/) });
+    expect(row(r.outputs, 'connection')).toMatchObject({
+      status: 'fail',
+      detail: expect.stringMatching(/SHA256:.*SHA256:/),
+    });
+  });
+});
+
+describe('root action (dist/belay)', () => {
+  it('runs the command named by `command`', async () => {
+    const r = await runAction('belay', { command: 'health', url: `${app.url}/health` });
+    expect(r.code).toBe(0);
+    expect(r.outputs.healthy).toBe('true');
+  });
+
+  it('refuses an unknown command in one line', async () => {
+    const r = await runAction('belay', { command: 'deploy-everything' });
+    expect(r.code).toBe(1);
+    expect(r.stdout.trim()).toBe(
+      '::error::Invalid input "command": "deploy-everything" is not a belay command. Use one of: health, doctor.',
+    );
   });
 });

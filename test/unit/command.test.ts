@@ -1,11 +1,25 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { and, cmd, group, inShell, or, pipe, quote, redirect, render, script, seq, withEnv } from '../../src/core/command.js';
+import {
+  and,
+  cmd,
+  group,
+  inShell,
+  or,
+  pipe,
+  quote,
+  redirect,
+  render,
+  script,
+  seq,
+  withEnv,
+} from '../../src/core/command.js';
 
 const trap = mkdtempSync(join(tmpdir(), 'belay-quote-'));
 const marker = join(trap, 'pwned');
+afterAll(() => rmSync(trap, { recursive: true, force: true }));
 
 /** Values an attacker (or an unlucky commit message) could put in an input. */
 const HOSTILE = [
@@ -75,7 +89,9 @@ describe('combinators', () => {
     expect(line).toBe('{ a || b; } && c');
     expect(render(group(cmd('a')))).toBe('{ a; }');
     // `a || b && c` would mean (a || b) && c anyway; the inner grouping matters the other way round:
-    expect(execFileSync('sh', ['-c', render(or(cmd('true'), and(cmd('false'), cmd('echo', 'no'))))], { encoding: 'utf8' })).toBe('');
+    expect(
+      execFileSync('sh', ['-c', render(or(cmd('true'), and(cmd('false'), cmd('echo', 'no'))))], { encoding: 'utf8' }),
+    ).toBe('');
   });
 
   it('prefixes environment assignments with quoted values and refuses bad names', () => {
