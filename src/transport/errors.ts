@@ -64,11 +64,15 @@ export function hostKeyRefused(endpoint: Endpoint, verdict: Extract<HostKeyVerdi
 }
 
 /** The accept-new warning: the key we trusted on first use and the line that pins it from now on. */
-export function acceptedNewHostKey(endpoint: Endpoint, presentedKey: Buffer, verdict: { presented: string; presentedType: string }): string {
+export function acceptedNewHostKey(
+  endpoint: Endpoint,
+  presentedKey: Buffer,
+  verdict: { presented: string; presentedType: string },
+): string {
   const { host, port } = endpoint.target;
   return (
     `${endpoint.role === 'host' ? 'Host' : 'Jump host'} ${hostPort(endpoint.target)} was not in known-hosts; ` +
-    `accepted its ${verdict.presentedType} key ${verdict.presented} on first use (accept-new). ` +
+    `accepted its ${verdict.presentedType} key ${verdict.presented} on first use (host-key-policy: accept-new). ` +
     `To pin it, add this line to known-hosts: ${knownHostsLine(host, port, presentedKey)}`
   );
 }
@@ -184,6 +188,11 @@ export function connectionLost(target: HostTarget, rendered: string, reason?: st
       `${commandPreview(rendered)}. The command may or may not have completed on the server; check its state ` +
       `before retrying.`,
   );
+}
+
+/** An operation asked for after the connection had already dropped. */
+export function connectionGone(label: string, reason: string, action: string): BelayError {
+  return new BelayError(`The SSH connection to ${label} was lost earlier (${reason}); could not ${action}.`);
 }
 
 export function commandTimedOut(label: string, timeoutMs: number, rendered: string, stopped: boolean): BelayError {

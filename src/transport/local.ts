@@ -122,7 +122,11 @@ async function stopGroup(pid: number | undefined): Promise<boolean> {
  * Same guarantee as the SSH upload: an exclusive create of a temporary sibling with `mode` (then chmod to exactly
  * `mode`, whatever the umask), then a rename over the destination.
  */
-async function writeAtomically(path: string, mode: number, source: AsyncIterable<Buffer> | Iterable<Buffer>): Promise<void> {
+async function writeAtomically(
+  path: string,
+  mode: number,
+  source: AsyncIterable<Buffer> | Iterable<Buffer>,
+): Promise<void> {
   const temporary = join(dirname(path), `.${basename(path)}.belay-${randomBytes(6).toString('hex')}`);
   let created = false;
   try {
@@ -137,8 +141,14 @@ async function writeAtomically(path: string, mode: number, source: AsyncIterable
     await rename(temporary, path);
   } catch (err) {
     if (created) await unlink(temporary).catch(() => undefined);
-    throw new BelayError(`Could not write ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}.`);
+    throw new BelayError(`Could not upload ${path} to local: ${describeWriteError(err as NodeJS.ErrnoException)}.`);
   }
+}
+
+function describeWriteError(err: NodeJS.ErrnoException): string {
+  if (err.code === 'ENOENT') return 'its directory does not exist';
+  if (err.code === 'EACCES' || err.code === 'EPERM') return 'permission denied';
+  return err.code ?? err.message;
 }
 
 function exitCodeOfSignal(signal: NodeJS.Signals | null): number {

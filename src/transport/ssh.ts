@@ -21,8 +21,10 @@ import { cmd, render, script, seq, type Command } from '../core/command.js';
 import { BelayError } from '../core/errors.js';
 import {
   acceptedNewHostKey,
+  commandPreview,
   commandTimedOut,
   connectFailed,
+  connectionGone,
   connectionLost,
   hostKeyRefused,
   hostPort,
@@ -74,6 +76,8 @@ interface ClientKey {
 
 export class SshTransport implements Transport {
   readonly label: string;
+  /** How the target's identity was established: `SHA256:… (ed25519) matched known-hosts`. */
+  readonly hostKey: string;
   private readonly commands = new Limiter(MAX_CONCURRENT_COMMANDS);
   private readonly forwards = new Set<Forward>();
   private sftpSession: Promise<SFTPWrapper> | undefined;
@@ -87,8 +91,10 @@ export class SshTransport implements Transport {
     private readonly client: Client,
     /** The connections to close, innermost (target) first. */
     private readonly hops: readonly Client[],
+    hostKey: string,
   ) {
     this.label = userHostPort(target);
+    this.hostKey = hostKey;
     client.on('error', (err) => {
       this.lostReason = err.message;
       log.debug(`${this.label}: connection error: ${err.message}`);
@@ -99,13 +105,17 @@ export class SshTransport implements Transport {
   }
 
   /** Connect and authenticate, through `options.jumpHost` when set. Throws a one-line BelayError on failure. */
-  static async connect(target: HostTarget, options: ConnectionOptions, log: TransportLog = silent): Promise<SshTransport> {
+  static async connect(
+    target: HostTarget,
+    options: ConnectionOptions,
+    log: TransportLog = silent,
+  ): Promise<SshTransport> {
     const key = loadClientKey(options.privateKey, options.passphrase);
     if (!options.jumpHost) {
-      const client = await openClient({ target, role: 'host' }, key, options, log);
-      return new SshTransport(target, options, log, client, [client]);
+      const { client, hostKey } = await openClient({ target, role: 'host' }, key, options, log);
+      return new SshTransport(target, options, log, client, [client], hostKey);
     }
-    const jump = await openClient({ target: options.jumpHost, role: 'jump host' }, key, options, log);
+    const { client: jump } = await openClient({ target: options.jumpHost, role: 'jump host' }, key, options, log);
     try {
       const tunnel = await forwardOut(jump, target.host, target.port).catch((err: Error) => {
         throw new BelayError(
@@ -113,8 +123,8 @@ export class SshTransport implements Transport {
             `${err.message}. Check that the jump host can reach it and allows TCP forwarding.`,
         );
       });
-      const client = await openClient({ target, role: 'host' }, key, options, log, tunnel);
-      return new SshTransport(target, options, log, client, [client, jump]);
+      const { client, hostKey } = await openClient({ target, role: 'host' }, key, options, log, tunnel);
+      return new SshTransport(target, options, log, client, [client, jump], hostKey);
     } catch (err) {
       await endClient(jump);
       throw err;
@@ -136,7 +146,6 @@ export class SshTransport implements Transport {
     const collected = { stdout: [] as Buffer[], stderr: [] as Buffer[] };
 
     return new Promise<ExecResult>((resolve, reject) => {
-      let exit: { code: number; signal?: string } | undefined;
       let timedOut = false;
 
       const emitStdout = (chunk: Buffer): void => {
@@ -148,10 +157,6 @@ export class SshTransport implements Transport {
         collected.stderr.push(chunk);
         options.onStderr?.(chunk);
       });
-      channel.on('exit', (code: number | null, signal?: string) => {
-        exit = code === null ? { code: exitCodeOfSignal(signal), ...(signal ? { signal } : {}) } : { code };
-      });
-
       const timer =
         timeoutMs > 0
           ? setTimeout(() => {
@@ -162,20 +167,23 @@ export class SshTransport implements Transport {
             }, timeoutMs)
           : undefined;
 
-      channel.on('close', () => {
+      // ssh2 passes the exit status to 'close' too. That is the copy to read: the 'exit' event of a quick command
+      // can fire in the same tick as the channel opens, before any listener could be attached here.
+      channel.on('close', (code?: number | null, signal?: string) => {
         clearTimeout(timer);
         if (timedOut) return;
         stdout.flush().forEach(emitStdout);
-        if (!exit) {
-          // ssh2 closes every channel when the connection drops; let the client's own events record why first.
+        if (code === undefined) {
+          // No exit status: the connection dropped (ssh2 then closes every channel). Let the client's own events
+          // record why before reporting.
           setImmediate(() => reject(connectionLost(this.target, rendered, this.lostReason)));
           return;
         }
         resolve({
-          code: exit.code,
+          code: code ?? exitCodeOfSignal(signal),
           stdout: Buffer.concat(collected.stdout).toString('utf8'),
           stderr: Buffer.concat(collected.stderr).toString('utf8'),
-          ...(exit.signal ? { signal: exit.signal } : {}),
+          ...(code === null && signal ? { signal } : {}),
         });
       });
 
@@ -189,7 +197,7 @@ export class SshTransport implements Transport {
       const fail = (err: Error): void =>
         reject(
           this.lostReason
-            ? connectionLost(this.target, rendered, this.lostReason)
+            ? connectionGone(this.label, this.lostReason, `run: ${commandPreview(rendered)}`)
             : new BelayError(`Could not start a command on ${this.label}: ${err.message}.`),
         );
       try {
@@ -216,7 +224,7 @@ export class SshTransport implements Transport {
         stopper.resume();
         stopper.stderr.resume();
         stopper.end();
-        const [code] = (await once(stopper, 'exit')) as [number | null];
+        const [code] = (await once(stopper, 'close')) as [number | null | undefined];
         stopped = code === 0;
       } catch (err) {
         this.log.debug(`${this.label}: could not stop process group ${pgid}: ${(err as Error).message}`);
@@ -291,6 +299,7 @@ export class SshTransport implements Transport {
       }
     }).catch((err: Error) => {
       this.sftpSession = undefined;
+      if (this.lostReason) throw connectionGone(this.label, this.lostReason, 'start SFTP for an upload');
       throw new BelayError(`Could not start SFTP on ${this.label}: ${err.message}. Check sshd's Subsystem sftp line.`);
     });
     return this.sftpSession;
@@ -372,7 +381,7 @@ async function openClient(
   options: ConnectionOptions,
   log: TransportLog,
   sock?: ClientChannel,
-): Promise<Client> {
+): Promise<{ client: Client; hostKey: string }> {
   const { target } = endpoint;
   let verdict: HostKeyVerdict | undefined;
   const hostVerifier = (presentedKey: Buffer): boolean => {
@@ -413,10 +422,20 @@ async function openClient(
     throw connectFailed(endpoint, err, { keyType: key.type, connectTimeoutMs: options.connectTimeoutMs });
   }
   const client = ssh.connection;
-  if (!client) throw connectFailed(endpoint, new Error('connection closed right after login'), { keyType: key.type, connectTimeoutMs: options.connectTimeoutMs });
+  if (!client)
+    throw connectFailed(endpoint, new Error('connection closed right after login'), {
+      keyType: key.type,
+      connectTimeoutMs: options.connectTimeoutMs,
+    });
   // node-ssh stops listening for errors once connected; without a listener a late error would crash the process.
   client.on('error', () => undefined);
-  return client;
+  const how = {
+    'known-hosts': 'matched known-hosts',
+    fingerprint: 'matched host-fingerprint',
+    'accept-new': 'trusted on first use',
+  };
+  const hostKey = verdict?.ok ? `${verdict.presented} (${verdict.presentedType}) ${how[verdict.how]}` : 'verified';
+  return { client, hostKey };
 }
 
 /**

@@ -57,7 +57,7 @@ export async function startSshd(options: ExtraSshdOptions = {}): Promise<ExtraSs
     port,
     log,
     logText,
-    acceptedConnections: () => logText().match(/^.*Connection from .*$/gm)?.length ?? 0,
+    acceptedConnections: () => logText().match(/Connection from /g)?.length ?? 0,
     stop: async () => {
       if (child.exitCode === null && child.signalCode === null) {
         const exited = new Promise((resolve) => child.once('exit', resolve));
@@ -93,7 +93,9 @@ async function waitForListening(child: ChildProcess, logText: () => string, port
     if (child.exitCode !== null) throw new Error(`sshd exited with ${child.exitCode}: ${lastLines(logText())}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  throw new Error(`sshd did not listen on 127.0.0.1:${port} within ${READY_TIMEOUT_MS / 1000}s: ${lastLines(logText())}`);
+  throw new Error(
+    `sshd did not listen on 127.0.0.1:${port} within ${READY_TIMEOUT_MS / 1000}s: ${lastLines(logText())}`,
+  );
 }
 
 const lastLines = (text: string): string => text.trim().split('\n').slice(-3).join(' | ');

@@ -55,7 +55,8 @@ describe('actions: one line naming the input, exit 1', () => {
   for (const [action, inputs, input, message] of CASES) {
     it(`${action}: ${input}`, async () => {
       // Secrets ride along on every case, so the scan at the end sees them in failed runs too.
-      const secrets = action === 'doctor' ? { 'database-url': `postgres://belay:${pgPassword}@127.0.0.1:1/x` } : {};
+      const secrets: Record<string, string> =
+        action === 'doctor' ? { 'database-url': `postgres://belay:${pgPassword}@127.0.0.1:1/x` } : {};
       const r = await runAction(action, { 'ssh-passphrase': passphrase, ...secrets, ...inputs });
       captured.push(r.all);
       expect(r.code).toBe(1);
@@ -132,6 +133,35 @@ describe('secrets never appear in output', () => {
     );
     captured.push(health.all);
     expect(health.code).toBe(1);
+  });
+
+  it('the CLI, verbose, with secrets from flags, variables and files, shows none of them', async () => {
+    const r = await runCli(
+      [
+        'doctor',
+        '--verbose',
+        '--host',
+        target,
+        '--ssh-key-file',
+        host.keys.ed25519Pass,
+        '--known-hosts-file',
+        host.knownHosts,
+        '--database-url',
+        `postgres://${host.pg.user}:${pgPassword}@${host.pg.host}:${host.pg.port}/${host.pg.database}`,
+      ],
+      { env: { BELAY_SSH_PASSPHRASE: passphrase } },
+    );
+    captured.push(r.all);
+    expect(r.code).toBe(0);
+    const wrong = await runCli(
+      ['doctor', '--host', target, '--ssh-key-file', host.keys.ed25519Pass, '--known-hosts-file', host.knownHosts],
+      {
+        env: { BELAY_SSH_PASSPHRASE: `${passphrase}-wrong` },
+      },
+    );
+    captured.push(wrong.all);
+    expect(wrong.code).toBe(1);
+    expect(wrong.all).toMatch(/ssh-passphrase/);
   });
 
   afterAll(() => {

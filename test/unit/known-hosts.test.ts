@@ -211,7 +211,15 @@ describe('helpers', () => {
     const pin = knownHostsLine('127.0.0.1', 2222, keys.ed25519.blob);
     expect(pin).toBe(`[127.0.0.1]:2222 ssh-ed25519 ${keys.ed25519.blob.toString('base64')}`);
     expect(knownHostsLine('Example.com', 22, keys.rsa.blob)).toMatch(/^example\.com ssh-rsa /);
-    expect(verifyHostKey({ host: '127.0.0.1', port: 2222, presentedKey: keys.ed25519.blob, knownHosts: pin, policy: 'strict' }).ok).toBe(true);
+    expect(
+      verifyHostKey({
+        host: '127.0.0.1',
+        port: 2222,
+        presentedKey: keys.ed25519.blob,
+        knownHosts: pin,
+        policy: 'strict',
+      }).ok,
+    ).toBe(true);
   });
 
   test('knownKeyTypes lists the types known for one host, markers excluded', () => {
