@@ -54,6 +54,22 @@ const fingerprints: InputSpec<string[]> = {
   }),
 };
 
+const databaseUrl: InputSpec<string> = {
+  kind: 'secret',
+  description:
+    'Database to check, as seen from the server: `postgres://user:password@127.0.0.1:5432/db` or `sqlite:///srv/app/data.db`.',
+  secret: true,
+  // The value is never echoed: it holds a password.
+  type: z.string().transform((s, ctx) => {
+    if (/^(postgres|postgresql):\/\/[^\s]+$/.test(s.trim()) || /^sqlite:[^\s]+$/.test(s.trim())) return s.trim();
+    return fail(
+      ctx,
+      'the value is not a postgres:// or sqlite: URL',
+      'Write it like postgres://user:password@127.0.0.1:5432/app or sqlite:///srv/app/data.db.',
+    );
+  }),
+};
+
 export const INPUTS = {
   // The configuration itself.
   config: text({
@@ -148,12 +164,7 @@ export const INPUTS = {
     default: 'belay/backups',
     kind: 'path',
   }),
-  databaseUrl: text({
-    description:
-      'Database to check, as seen from the server: `postgres://user:password@127.0.0.1:5432/db` or `sqlite:///srv/app/data.db`.',
-    secret: true,
-    kind: 'secret',
-  }),
+  databaseUrl,
   minFreeDisk: size({ description: 'Warn when a directory has less free space than this.', default: '1GB' }),
   maxClockSkew: duration({
     description: "Fail when the server clock differs from this machine's by more.",

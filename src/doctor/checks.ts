@@ -73,14 +73,21 @@ export async function checkCompose(t: Transport): Promise<CheckResult> {
  * existing parent, which must then be writable so the deploy can create it.
  */
 const DISK_PROBE =
-  'd=$1; while [ ! -e "$d" ]; do d=$(dirname -- "$d"); done; ' +
+  'case $1 in /*) d=$1 ;; *) d=$HOME/$1 ;; esac; want=$d; ' +
+  'while [ ! -e "$d" ]; do d=$(dirname -- "$d"); done; ' +
   'if [ -w "$d" ]; then w=writable; else w=readonly; fi; ' +
-  'printf "%s\\n%s\\n" "$d" "$w"; df -Pk -- "$d" | tail -n 1';
+  'printf "%s\\n%s\\n%s\\n" "$want" "$d" "$w"; df -Pk -- "$d" | tail -n 1';
 
-export async function checkDisk(t: Transport, label: string, dir: string, minFree: number): Promise<CheckResult> {
+export async function checkDisk(
+  t: Transport,
+  user: string,
+  label: string,
+  dir: string,
+  minFree: number,
+): Promise<CheckResult> {
   const name = `disk (${label})`;
   const r = await t.exec(cmd('sh', '-c', DISK_PROBE, 'sh', dir));
-  const [existing, writable, dfLine] = r.stdout.trim().split('\n');
+  const [wanted, existing, writable, dfLine] = r.stdout.trim().split('\n');
   const availableKb = Number(dfLine?.trim().split(/\s+/)[3]);
   if (r.code !== 0 || !existing || !Number.isFinite(availableKb)) {
     return fail(
@@ -90,15 +97,12 @@ export async function checkDisk(t: Transport, label: string, dir: string, minFre
     );
   }
   const free = availableKb * 1024;
-  const where =
-    existing === dir || existing === dir.replace(/\/+$/, '')
-      ? dir
-      : `${dir} (not created yet; measured at ${existing})`;
+  const where = existing === wanted ? wanted : `${wanted} (not created yet; measured at ${existing})`;
   if (writable !== 'writable') {
     return fail(
       name,
       `${where} is not writable`,
-      `Run \`sudo mkdir -p ${dir} && sudo chown <user> ${dir}\` on the server.`,
+      `Run \`sudo mkdir -p ${wanted} && sudo chown ${user} ${wanted}\` on the server.`,
     );
   }
   const detail = `${formatSize(free)} free in ${where}`;
@@ -130,8 +134,8 @@ export async function checkClock(t: Transport, maxSkewMs: number, now: () => num
 }
 
 /** Whether the database answers where the server would reach it. */
-export async function checkDatabase(t: Transport, url: string): Promise<CheckResult> {
-  if (url.startsWith('sqlite:')) return checkSqlite(t, sqlitePath(url));
+export async function checkDatabase(t: Transport, user: string, url: string): Promise<CheckResult> {
+  if (url.startsWith('sqlite:')) return checkSqlite(t, user, sqlitePath(url));
   const parsed = new URL(url);
   const host = parsed.hostname.replace(/^\[|\]$/g, '') || '127.0.0.1';
   const port = Number(parsed.port || 5432);
@@ -161,7 +165,7 @@ export function sqlitePath(url: string): string {
   return decodeURIComponent(url.replace(/^sqlite:(\/\/)?/, ''));
 }
 
-async function checkSqlite(t: Transport, path: string): Promise<CheckResult> {
+async function checkSqlite(t: Transport, user: string, path: string): Promise<CheckResult> {
   const r = await t.exec(
     or(
       redirect(cmd('test', '-w', path), '>/dev/null 2>&1'),
@@ -178,7 +182,7 @@ async function checkSqlite(t: Transport, path: string): Promise<CheckResult> {
   return fail(
     'database',
     `SQLite file ${path} is not writable by the SSH user`,
-    `Fix its owner or mode on the server (e.g. \`sudo chown <user> ${path}\`).`,
+    `Fix its owner or mode on the server (e.g. \`sudo chown ${user} ${path}\`).`,
   );
 }
 

@@ -79,11 +79,11 @@ async function checkHost(
   const checks: Promise<CheckResult>[] = [
     checkDocker(transport, target.user),
     checkCompose(transport),
-    checkDisk(transport, 'app-dir', v.appDir ?? 'belay', v.minFreeDisk ?? 1024 ** 3),
-    checkDisk(transport, 'backup-dir', v.backupDir ?? 'belay/backups', v.minFreeDisk ?? 1024 ** 3),
+    checkDisk(transport, target.user, 'app-dir', v.appDir ?? 'belay', v.minFreeDisk ?? 1024 ** 3),
+    checkDisk(transport, target.user, 'backup-dir', v.backupDir ?? 'belay/backups', v.minFreeDisk ?? 1024 ** 3),
     checkClock(transport, v.maxClockSkew ?? 30_000),
   ];
-  if (v.databaseUrl) checks.push(checkDatabase(transport, v.databaseUrl));
+  if (v.databaseUrl) checks.push(checkDatabase(transport, target.user, v.databaseUrl));
   const settled = await Promise.allSettled(checks);
   return [
     connection,

@@ -2,7 +2,10 @@
  * Every action through its bundle, run the way the GitHub runner runs it (test/harness/runner.ts), against real
  * HTTP servers and the real sshd / PostgreSQL of the test host. Nothing here is mocked.
  */
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, chownSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { closedPort, startApp, unhealthyFor, type TestApp } from '../harness/http-app.js';
 import { runAction } from '../harness/runner.js';
 import { testHost } from '../harness/test-host.js';
@@ -84,7 +87,7 @@ describe('doctor action (dist/doctor)', () => {
     });
     expect(row(r.outputs, 'disk (app-dir)')).toMatchObject({
       status: 'ok',
-      detail: expect.stringMatching(/free in belay/),
+      detail: expect.stringMatching(/free in \/home\/deploy\/belay \(not created yet; measured at \/home\/deploy\)/),
     });
     expect(row(r.outputs, 'database')).toMatchObject({
       status: 'ok',
@@ -107,10 +110,41 @@ describe('doctor action (dist/doctor)', () => {
     expect(row(r.outputs, 'database')).toMatchObject({ status: 'fail', fix: expect.stringMatching(/database-url/) });
     expect(row(r.outputs, 'disk (app-dir)')).toMatchObject({
       status: 'fail',
-      detail: expect.stringMatching(/not writable/),
+      detail: '/root/belay-app (not created yet; measured at /root) is not writable',
+      fix: 'Run `sudo mkdir -p /root/belay-app && sudo chown deploy /root/belay-app` on the server.',
     });
     expect(r.stdout).toMatch(/✗ .*database/);
     expect(r.stdout).toMatch(/→ /);
+  });
+
+  it('checks a SQLite file as the SSH user sees it: writable ✓, missing ⚠, read-only ✗', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'belay-sqlite-'));
+    chmodSync(dir, 0o755);
+    const writable = join(dir, 'app.db');
+    const readOnly = join(dir, 'ro.db');
+    writeFileSync(writable, '');
+    writeFileSync(readOnly, '');
+    chownSync(writable, Number(execFileSync('id', ['-u', 'deploy'], { encoding: 'utf8' })), 0);
+    chmodSync(readOnly, 0o644); // owned by root: deploy may read, not write
+    try {
+      const run = (path: string) => runAction('doctor', { ...connection, 'database-url': `sqlite://${path}` });
+      const ok = await run(writable);
+      expect(row(ok.outputs, 'database')).toMatchObject({
+        status: 'ok',
+        detail: `SQLite file ${writable} exists and is writable`,
+      });
+      const missing = await run(join(dir, 'missing.db'));
+      expect(row(missing.outputs, 'database')?.status).toBe('warn');
+      expect(missing.code).toBe(0);
+      const ro = await run(readOnly);
+      expect(row(ro.outputs, 'database')).toMatchObject({
+        status: 'fail',
+        fix: expect.stringContaining('chown deploy'),
+      });
+      expect(ro.code).toBe(1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('reports a host whose key does not match as a failed connection, with both fingerprints', async () => {

@@ -44,6 +44,12 @@ const CASES: [string, Record<string, string>, string, RegExp][] = [
   ['doctor', { host: target, 'host-fingerprint': 'MD5:12:34' }, 'host-fingerprint', /not a SHA256 fingerprint/],
   ['doctor', { host: target, 'jump-host': 'a b' }, 'jump-host', /./],
   ['doctor', { host: target, 'min-free-disk': 'plenty' }, 'min-free-disk', /not a size/],
+  [
+    'doctor',
+    { host: target, 'database-url': `mysql://root:${pgPassword}@db/app` },
+    'database-url',
+    /not a postgres:\/\/ or sqlite: URL/,
+  ],
   ['doctor', { host: target, 'connect-timeout': '-5s' }, 'connect-timeout', /not a duration/],
   ['doctor', { host: 'example.invalid' }, 'user', /deploy@host/],
   ['doctor', { host: target, 'ssh-passphrase': passphrase, 'known-hosts': 'x' }, 'ssh-key', /from a secret/],
