@@ -3,7 +3,9 @@
  * input to change (`ssh-key`, `ssh-passphrase`, `known-hosts`, `host-fingerprint`, `connect-timeout`).
  * None of them may carry key material or a passphrase: they only ever receive key *types* and fingerprints.
  */
+import { formatDuration } from '../core/duration.js';
 import { BelayError } from '../core/errors.js';
+import { hostLabel } from '../core/hosts.js';
 import { type HostKeyVerdict, knownHostsLine } from './known-hosts.js';
 import type { HostTarget } from './types.js';
 
@@ -13,17 +15,12 @@ export interface Endpoint {
   readonly role: 'host' | 'jump host';
 }
 
-export const hostPort = (t: HostTarget): string => `${t.host}:${t.port}`;
-export const userHostPort = (t: HostTarget): string => `${t.user}@${t.host}:${t.port}`;
+export const hostPort = (t: HostTarget): string => hostLabel({ host: t.host, port: t.port });
+export const userHostPort = (t: HostTarget): string => hostLabel(t);
 
 /** `deploy@host:22` or `jump host deploy@host:22`. */
 const named = (e: Endpoint, form: (t: HostTarget) => string): string =>
   e.role === 'host' ? form(e.target) : `jump host ${form(e.target)}`;
-
-/** 30000 → `30s`, 1500 → `1.5s`, 250 → `0.25s`. */
-export function formatDuration(ms: number): string {
-  return `${Number((ms / 1000).toFixed(2))}s`;
-}
 
 /** The start of a rendered command, enough to recognize it in a message. */
 export function commandPreview(rendered: string): string {

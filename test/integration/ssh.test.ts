@@ -378,7 +378,7 @@ describe.each(subjects)('$name exec', ({ make, user, label }) => {
     const stubborn = cmd('sh', '-c', `trap '' TERM; sleep ${sleep}; touch ${marker}`);
     const err = await transport.exec(stubborn, { timeoutMs: 500 }).catch((e: unknown) => e);
     await expectStopped(user, sleep, marker);
-    expect((err as Error).message).toMatch(/^Command timed out after 0\.5s on .* and was stopped: sh -c/);
+    expect((err as Error).message).toMatch(/^Command timed out after 500ms on .* and was stopped: sh -c/);
   });
 });
 
