@@ -7,7 +7,7 @@ import { chmodSync, chownSync, mkdtempSync, readFileSync, rmSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { closedPort, startApp, unhealthyFor, type TestApp } from '../harness/http-app.js';
-import { runAction } from '../harness/runner.js';
+import { runAction, runCli } from '../harness/runner.js';
 import { testHost } from '../harness/test-host.js';
 
 const host = testHost();
@@ -178,5 +178,36 @@ describe('root action (dist/belay)', () => {
     expect(r.stdout.trim()).toBe(
       '::error::Invalid input "command": "deploy-everything" is not a belay command. Use one of: health, doctor.',
     );
+  });
+});
+
+describe('CLI (dist/cli)', () => {
+  it('reads belay.yml and its environment section, flags win, --json prints outputs on stdout', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'belay-cli-'));
+    try {
+      writeFileSync(
+        join(dir, 'belay.yml'),
+        [`url: ${app.url}/down`, 'timeout: 1s', 'environments:', '  staging:', `    url: ${app.url}/health`, ''].join(
+          '\n',
+        ),
+      );
+      const staging = await runCli(['health', '--env', 'staging', '--json'], { cwd: dir });
+      expect(staging.code).toBe(0);
+      expect(JSON.parse(staging.stdout)).toMatchObject({ healthy: 'true', 'last-status': '200' });
+      expect(staging.stderr).toMatch(/attempt 1: healthy/);
+
+      const top = await runCli(['health', '--interval', '0.2s', '--json'], { cwd: dir });
+      expect(top.code).toBe(1);
+      expect(JSON.parse(top.stdout)).toMatchObject({ healthy: 'false', 'last-status': '503' });
+
+      const flag = await runCli(['health', '--env', 'staging', '--url', `${app.url}/down`, '--interval', '0.2s'], {
+        cwd: dir,
+        env: { BELAY_URL: `${app.url}/health` },
+      });
+      expect(flag.code).toBe(1);
+      expect(flag.stderr).toMatch(/^error: Not healthy after 1s/m);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
