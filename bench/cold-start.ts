@@ -4,7 +4,7 @@
  * Prints both medians, their ratio and each bundle's size. Target: the action under 300 ms.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -68,4 +68,5 @@ try {
   }
 } finally {
   child.kill();
+  rmSync(temp, { recursive: true, force: true });
 }
