@@ -26,6 +26,8 @@ export interface ExtraSshd {
 export interface ExtraSshdOptions {
   /** sshd LogLevel; DEBUG1 shows forwarded (direct-tcpip) connections, which VERBOSE does not. */
   readonly logLevel?: 'VERBOSE' | 'DEBUG1';
+  /** Extra sshd_config settings as `-o` takes them, e.g. `SetEnv=DOCKER_HOST=unix:///nowhere.sock`. */
+  readonly settings?: readonly string[];
 }
 
 const READY_TIMEOUT_MS = 10_000;
@@ -42,7 +44,8 @@ export async function startSshd(options: ExtraSshdOptions = {}): Promise<ExtraSs
 
   // -D keeps the listener in the foreground so that this process owns it and can stop it by its pid;
   // sshd needs its absolute path to re-execute itself for each connection.
-  const args = ['-D', '-f', config, '-E', log, ...(options.logLevel ? ['-o', `LogLevel=${options.logLevel}`] : [])];
+  const settings = [...(options.logLevel ? [`LogLevel=${options.logLevel}`] : []), ...(options.settings ?? [])];
+  const args = ['-D', '-f', config, '-E', log, ...settings.flatMap((s) => ['-o', s])];
   const child = spawn(host.sshdBinary, args, { stdio: 'ignore' });
   const logText = (): string => readFileSync(log, 'utf8');
 

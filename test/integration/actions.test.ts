@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { closedPort, startApp, unhealthyFor, type TestApp } from '../harness/http-app.js';
 import { runAction, runCli } from '../harness/runner.js';
+import { startSshd } from '../harness/sshd.js';
 import { testHost } from '../harness/test-host.js';
 
 const host = testHost();
@@ -144,6 +145,28 @@ describe('doctor action (dist/doctor)', () => {
       expect(ro.code).toBe(1);
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('tells a user who may not use docker how to fix it', async () => {
+    // A server where the deploy user's docker points at a socket it may not open (/root is 0700): the same
+    // "permission denied" a user outside group docker gets from /var/run/docker.sock.
+    const sshd = await startSshd({ settings: ['SetEnv=DOCKER_HOST=unix:///root/belay-no-access.sock'] });
+    try {
+      const r = await runAction('doctor', {
+        ...connection,
+        host: `${host.user}@${host.sshHost}:${sshd.port}`,
+        'known-hosts': '', // its port is new; the host key is the test host's, pinned by fingerprint
+        'host-fingerprint': Object.values(host.hostFingerprints).join(','),
+      });
+      expect(r.code).toBe(1);
+      expect(row(r.outputs, 'docker')).toMatchObject({
+        status: 'fail',
+        detail: 'deploy may not use the Docker socket',
+        fix: 'Run `sudo usermod -aG docker deploy` on the server, then reconnect.',
+      });
+    } finally {
+      await sshd.stop();
     }
   });
 
