@@ -69,30 +69,24 @@ export function loadConfig(command: CommandDef, sources: Sources): Loaded {
   const secrets: string[] = [];
   for (const key of command.inputs) {
     const spec = INPUTS[key];
-    const layers: [Origin, string | undefined, string][] = [
-      [
-        'input',
-        nonEmpty(sources.given[inputName(key)]),
-        sources.face === 'action' ? `input ${inputName(key)}` : `--${inputName(key)}`,
-      ],
+    const name = inputName(key);
+    const inFile = (layer: FileLayer['top'] | undefined) => layer?.get(name);
+    // [origin, raw value, where to say it came from when it is bad (the input itself needs no pointer)]
+    const layers: [Origin, string | undefined, string | undefined][] = [
+      ['input', nonEmpty(sources.given[name]), undefined],
       ['env', nonEmpty(sources.env[envName(key)]), envName(key)],
-      ['environment', section?.get(inputName(key))?.raw, `${file?.path}:${section?.get(inputName(key))?.line}`],
-      ['file', file?.top.get(inputName(key))?.raw, `${file?.path}:${file?.top.get(inputName(key))?.line}`],
-      ['default', spec.default, 'default'],
+      ['environment', inFile(section)?.raw, `${file?.path}:${inFile(section)?.line}`],
+      ['file', inFile(file?.top)?.raw, `${file?.path}:${inFile(file?.top)?.line}`],
+      ['default', spec.default, undefined],
     ];
     const found = layers.find(([, raw]) => raw !== undefined);
     if (!found) continue;
-    const [from, raw, where] = found as [Origin, string, string];
+    const [from, raw, where] = found as [Origin, string, string | undefined];
     if ('secret' in spec && spec.secret) secrets.push(...(key === 'databaseUrl' ? secretsOfUrl(raw) : [raw]));
     const parsed = spec.type.safeParse(raw);
     if (!parsed.success) {
       const [problem, fix] = (parsed.error.issues[0]?.message ?? 'invalid value|Check the value.').split('|');
-      throw new InputError(
-        inputName(key),
-        problem!,
-        fix ?? '',
-        from === 'input' || from === 'default' ? undefined : where,
-      );
+      throw new InputError(name, problem!, fix ?? '', where);
     }
     values[key] = parsed.data;
     origin[key] = from;
