@@ -1,0 +1,179 @@
+/**
+ * belay's side of PostgreSQL: its ledger table, the advisory lock that keeps two deploys from migrating at once,
+ * and applying one migration, in a transaction or (when PostgreSQL refuses that) with a "started" row first.
+ */
+import { createHash } from 'node:crypto';
+import pg from 'pg';
+import { formatDuration } from '../core/duration.js';
+import { BelayError } from '../core/errors.js';
+import type { LedgerRow } from './plan.js';
+import type { Migration } from './types.js';
+
+export interface LedgerName {
+  readonly schema: string;
+  readonly table: string;
+}
+
+const quoteIdent = (name: string) => `"${name.replace(/"/g, '""')}"`;
+const qualified = (l: LedgerName) => `${quoteIdent(l.schema)}.${quoteIdent(l.table)}`;
+
+/** Connect with a one-line error that names the server but never the password. */
+export async function connectPostgres(url: string, applicationName = 'belay'): Promise<pg.Client> {
+  const client = new pg.Client({ connectionString: url, application_name: applicationName });
+  // A connection that drops later must not crash the process; the next query reports it.
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+  } catch (err) {
+    const where = describeServer(url);
+    await client.end().catch(() => undefined);
+    throw new BelayError(`Could not connect to PostgreSQL at ${where}: ${(err as Error).message}. Check database-url.`);
+  }
+  return client;
+}
+
+/** `user@host:port/db`, without the password. */
+export function describeServer(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${decodeURIComponent(u.username)}@${u.hostname}:${u.port || 5432}${u.pathname}`;
+  } catch {
+    return 'the configured server';
+  }
+}
+
+export async function ensureLedger(client: pg.Client, ledger: LedgerName): Promise<void> {
+  await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(ledger.schema)}`);
+  await client.query(
+    `CREATE TABLE IF NOT EXISTS ${qualified(ledger)} (
+       name text PRIMARY KEY,
+       checksum text NOT NULL,
+       state text NOT NULL CHECK (state IN ('applied', 'started')),
+       applied_at timestamptz NOT NULL DEFAULT now(),
+       execution_ms integer,
+       applied_by text,
+       note text
+     )`,
+  );
+}
+
+export async function readLedger(client: pg.Client, ledger: LedgerName): Promise<LedgerRow[]> {
+  const result = await client.query<{ name: string; checksum: string; state: 'applied' | 'started'; applied_at: Date }>(
+    `SELECT name, checksum, state, applied_at FROM ${qualified(ledger)} ORDER BY applied_at, name`,
+  );
+  return result.rows.map((r) => ({ name: r.name, checksum: r.checksum, state: r.state, appliedAt: r.applied_at }));
+}
+
+/**
+ * The advisory lock key: the same database and ledger table always give the same 64-bit key, so every belay run
+ * migrating that ledger takes the same lock, and runs against other ledgers do not wait on each other.
+ */
+export function lockKey(database: string, ledger: LedgerName): bigint {
+  const digest = createHash('sha256').update(`belay:${database}:${ledger.schema}.${ledger.table}`).digest();
+  return digest.readBigInt64BE(0);
+}
+
+export interface LockOptions {
+  readonly timeoutMs: number;
+  readonly pollMs?: number;
+  readonly progress?: (waitedMs: number) => void;
+}
+
+/**
+ * Take the session-level advisory lock on `client` (a connection used for nothing else), waiting up to
+ * `timeoutMs`. Returns the function that releases it.
+ */
+export async function acquireLock(client: pg.Client, key: bigint, options: LockOptions): Promise<() => Promise<void>> {
+  const started = Date.now();
+  const poll = options.pollMs ?? 1000;
+  let lastProgress = started;
+  for (;;) {
+    const { rows } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1) AS locked', [
+      key.toString(),
+    ]);
+    if (rows[0]?.locked) {
+      return async () => {
+        await client.query('SELECT pg_advisory_unlock($1)', [key.toString()]);
+      };
+    }
+    const waited = Date.now() - started;
+    if (waited >= options.timeoutMs) {
+      throw new BelayError(
+        `Another migration holds the lock on this database (waited ${formatDuration(waited)}, lock-timeout). ` +
+          "Wait for the other deploy to finish, or find it with: SELECT pid, backend_start FROM pg_locks JOIN pg_stat_activity USING (pid) WHERE locktype = 'advisory';",
+      );
+    }
+    if (Date.now() - lastProgress >= 5000) {
+      options.progress?.(waited);
+      lastProgress = Date.now();
+    }
+    await new Promise((r) => setTimeout(r, Math.min(poll, options.timeoutMs - waited)));
+  }
+}
+
+export interface ApplyContext {
+  readonly ledger: LedgerName;
+  readonly appliedBy: string;
+}
+
+/** A migration that failed: which file, which statement (line), and PostgreSQL's own message. */
+export class MigrationFailed extends BelayError {
+  constructor(
+    readonly migration: Migration,
+    readonly line: number,
+    pgMessage: string,
+    rolledBack: boolean,
+  ) {
+    super(
+      `${migration.file}:${line}: ${pgMessage}. ` +
+        (rolledBack
+          ? 'The migration was rolled back; nothing of it is applied.'
+          : `It ran outside a transaction, so statements before line ${line} stay applied and its ledger row says "started".`),
+    );
+    this.name = 'MigrationFailed';
+  }
+}
+
+/** Apply one migration and record it; returns the time it took in milliseconds. */
+export async function applyMigration(client: pg.Client, migration: Migration, ctx: ApplyContext): Promise<number> {
+  const started = Date.now();
+  const record = (ms: number) =>
+    client.query(
+      `INSERT INTO ${qualified(ctx.ledger)} (name, checksum, state, execution_ms, applied_by) VALUES ($1, $2, 'applied', $3, $4)
+       ON CONFLICT (name) DO UPDATE SET state = 'applied', execution_ms = EXCLUDED.execution_ms, applied_at = now()`,
+      [migration.name, migration.checksum, ms, ctx.appliedBy],
+    );
+
+  if (migration.noTransaction) {
+    await client.query(
+      `INSERT INTO ${qualified(ctx.ledger)} (name, checksum, state, applied_by) VALUES ($1, $2, 'started', $3)`,
+      [migration.name, migration.checksum, ctx.appliedBy],
+    );
+    await runStatements(client, migration, false);
+    const ms = Date.now() - started;
+    await record(ms);
+    return ms;
+  }
+
+  await client.query('BEGIN');
+  try {
+    await runStatements(client, migration, true);
+    const ms = Date.now() - started;
+    await record(ms);
+    await client.query('COMMIT');
+    return ms;
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  }
+}
+
+async function runStatements(client: pg.Client, migration: Migration, inTransaction: boolean): Promise<void> {
+  for (const statement of migration.statements) {
+    try {
+      await client.query(statement.sql);
+    } catch (err) {
+      throw new MigrationFailed(migration, statement.line, (err as Error).message, inTransaction);
+    }
+  }
+}
