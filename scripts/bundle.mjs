@@ -7,6 +7,7 @@ const { version } = JSON.parse(readFileSync('package.json', 'utf8'));
 const entries = {
   'health-check': 'src/actions/health-check.ts',
   doctor: 'src/actions/doctor.ts',
+  migrate: 'src/actions/migrate.ts',
   belay: 'src/actions/main.ts',
   cli: 'src/cli/index.ts',
 };
@@ -18,7 +19,8 @@ for (const [name, entry] of Object.entries(entries)) {
     quiet: true,
     target: 'es2022',
     // Native speedups of ssh2 are optional; the bundle uses its pure-JS code so it runs on any runner.
-    externals: ['cpu-features', './crypto/build/Release/sshcrypto.node'],
+    // pg-native is pg's optional libpq binding; belay uses pg's pure-JS client.
+    externals: ['cpu-features', './crypto/build/Release/sshcrypto.node', 'pg-native'],
   });
   const dir = `dist/${name}`;
   rmSync(dir, { recursive: true, force: true });
@@ -35,7 +37,8 @@ for (const [name, entry] of Object.entries(entries)) {
   const kept = Object.entries(assets ?? {}).filter(([file]) => file !== 'pagent.exe');
   for (const [file, asset] of kept) {
     mkdirSync(`${dir}/${file}`.replace(/\/[^/]*$/, ''), { recursive: true });
-    writeFileSync(`${dir}/${file}`, asset.source);
+    // Chunks (capabilities loaded on demand) are ES modules of their own and need the same shim.
+    writeFileSync(`${dir}/${file}`, file.endsWith('.js') ? shim + asset.source : asset.source);
   }
   const size = readFileSync(`${dir}/index.js`).length;
   console.log(

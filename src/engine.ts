@@ -6,22 +6,27 @@ import { COMMANDS, type CommandName } from './config/commands.js';
 import { envName, INPUTS, inputName } from './config/inputs.js';
 import { loadConfig, type Face, type Loaded, type Sources } from './config/load.js';
 import { describeError } from './core/errors.js';
-import { runDoctor } from './doctor/run.js';
-import { runHealth } from './health/run.js';
 import type { Reporter } from './report/reporter.js';
 
 export interface RunContext {
   readonly reporter: Reporter;
   readonly face: Face;
   readonly loaded: Loaded;
+  /** The workspace (action) or current directory (CLI): relative paths such as `dir` start here. */
+  readonly cwd: string;
 }
 
 /** A capability returns true when it did what was asked; false after it has reported why not. */
 type Capability = (ctx: RunContext) => Promise<boolean>;
 
+/**
+ * Loaded on demand: a bundle carries every capability, but a health check should not pay at start-up for the
+ * PostgreSQL driver migrate needs (the bundler splits each into its own chunk).
+ */
 const CAPABILITIES: Record<CommandName, Capability> = {
-  health: runHealth,
-  doctor: runDoctor,
+  health: async (ctx) => (await import('./health/run.js')).runHealth(ctx),
+  doctor: async (ctx) => (await import('./doctor/run.js')).runDoctor(ctx),
+  migrate: async (ctx) => (await import('./migrate/run.js')).runMigrate(ctx),
 };
 
 export async function execute(name: CommandName, sources: Sources, reporter: Reporter): Promise<number> {
@@ -34,7 +39,7 @@ export async function execute(name: CommandName, sources: Sources, reporter: Rep
     const loaded = loadConfig(COMMANDS[name], sources);
     for (const secret of loaded.secrets) reporter.secret(secret);
     if (loaded.configFile) reporter.debug(`settings from ${loaded.configFile}`);
-    return (await CAPABILITIES[name]({ reporter, face: sources.face, loaded })) ? 0 : 1;
+    return (await CAPABILITIES[name]({ reporter, face: sources.face, loaded, cwd: sources.cwd })) ? 0 : 1;
   } catch (err) {
     reporter.error(describeError(err));
     if (err instanceof Error && err.stack) reporter.debug(err.stack);

@@ -82,6 +82,31 @@ export const COMMANDS = {
     },
     branding: { icon: 'check-circle', color: 'green' },
   },
+  migrate: {
+    cli: 'migrate',
+    action: 'migrate',
+    title: 'belay migrate',
+    description:
+      'Verify the checksum of every applied migration, refuse edited, missing or out-of-order ones, and apply what is pending under a database lock, one transaction per migration. Works on drizzle-kit, plain and Flyway folders.',
+    inputs: [
+      ...CONFIG,
+      'mode',
+      'dir',
+      'format',
+      'databaseUrl',
+      'ledgerSchema',
+      'ledgerTable',
+      'allowOutOfOrder',
+      'lockTimeout',
+    ],
+    required: ['databaseUrl'],
+    outputs: {
+      applied: 'JSON list of the migrations this run applied.',
+      pending: 'JSON list of the migrations still pending after this run.',
+      status: '`up-to-date`, `applied`, `pending` (plan mode), `drift` (verification failed) or `failed`.',
+    },
+    branding: { icon: 'database', color: 'green' },
+  },
 } as const satisfies Record<string, CommandDef>;
 
 export type CommandName = keyof typeof COMMANDS;

@@ -165,6 +165,29 @@ export const INPUTS = {
     kind: 'path',
   }),
   databaseUrl,
+  // Migrations.
+  mode: oneOf(['plan', 'verify', 'apply'] as const, {
+    description:
+      '`plan`: verify what is applied and list what is pending, change nothing. `verify`: checksums only, fail on any drift. `apply`: verify, then apply what is pending.',
+    default: 'apply',
+  }),
+  dir: text({ description: 'The migrations folder, relative to the workspace.', default: 'migrations', kind: 'path' }),
+  format: oneOf(['auto', 'drizzle', 'plain', 'flyway'] as const, {
+    description:
+      '`drizzle` (meta/_journal.json + <tag>.sql), `plain` (*.sql by name, *.down.sql ignored), `flyway` (V<version>__<name>.sql); `auto` picks by what the folder holds.',
+    default: 'auto',
+  }),
+  ledgerSchema: text({ description: "Schema of belay's ledger table.", default: 'belay', kind: 'identifier' }),
+  ledgerTable: text({ description: "belay's ledger table.", default: 'schema_migrations', kind: 'identifier' }),
+  allowOutOfOrder: boolean({
+    description:
+      'Apply a pending migration that sorts before the newest applied one (drizzle would skip it silently; belay refuses by default).',
+    default: 'false',
+  }),
+  lockTimeout: duration({
+    description: 'How long to wait for another migration run to release the database lock.',
+    default: '5m',
+  }),
   minFreeDisk: size({ description: 'Warn when a directory has less free space than this.', default: '1GB' }),
   maxClockSkew: duration({
     description: "Fail when the server clock differs from this machine's by more.",

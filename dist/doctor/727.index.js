@@ -1,0 +1,1068 @@
+import { fileURLToPath as __belayPath } from 'node:url';
+const __filename = __belayPath(import.meta.url);
+const __dirname = __filename.slice(0, __filename.lastIndexOf('/'));
+export const id = 727;
+export const ids = [727];
+export const modules = {
+
+/***/ 2727:
+/***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
+
+// ESM COMPAT FLAG
+__webpack_require__.r(__webpack_exports__);
+
+// EXPORTS
+__webpack_require__.d(__webpack_exports__, {
+  runMigrate: () => (/* binding */ runMigrate)
+});
+
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __webpack_require__(6760);
+// EXTERNAL MODULE: ./src/config/load.ts
+var load = __webpack_require__(1036);
+// EXTERNAL MODULE: ./src/core/duration.ts
+var duration = __webpack_require__(8571);
+// EXTERNAL MODULE: ./src/core/errors.ts
+var errors = __webpack_require__(4296);
+// EXTERNAL MODULE: ./src/report/reporter.ts
+var report_reporter = __webpack_require__(4969);
+;// CONCATENATED MODULE: ./src/migrate/plan.ts
+function planMigrations(migrations, ledger, options = {}) {
+    const rows = new Map(ledger.map((r) => [r.name, r]));
+    const inFolder = new Set(migrations.map((m) => m.name));
+    // A loop, not Math.max(...spread): ledgers of tens of thousands of rows must not hit the argument limit.
+    let lastApplied = -1;
+    for (const m of migrations)
+        if (rows.has(m.name) && m.index > lastApplied)
+            lastApplied = m.index;
+    const newestName = migrations.find((m) => m.index === lastApplied)?.name;
+    const entries = [];
+    const problems = [];
+    const pending = [];
+    for (const migration of migrations) {
+        const row = rows.get(migration.name);
+        const status = statusOf(migration, row, lastApplied, options);
+        entries.push({ name: migration.name, migration, ...(row ? { row } : {}), status });
+        if (status === 'pending')
+            pending.push(migration);
+        else if (status !== 'applied')
+            problems.push(problemOf(status, migration, row, newestName));
+    }
+    for (const row of ledger) {
+        if (inFolder.has(row.name))
+            continue;
+        entries.push({ name: row.name, row, status: 'missing' });
+        problems.push({
+            name: row.name,
+            status: 'missing',
+            message: `${row.name} is recorded as applied but is not in the migrations folder. Restore the file; applied migrations are never deleted or renamed.`,
+        });
+    }
+    return { entries, pending, problems };
+}
+function statusOf(migration, row, lastApplied, options) {
+    if (!row)
+        return migration.index < lastApplied && !options.allowOutOfOrder ? 'out-of-order' : 'pending';
+    if (row.state === 'started')
+        return 'half-applied';
+    return migration.equivalentChecksums.includes(row.checksum) ? 'applied' : 'edited';
+}
+function problemOf(status, migration, row, newestApplied) {
+    const base = { name: migration.name, status, file: migration.file };
+    switch (status) {
+        case 'edited':
+            return {
+                ...base,
+                message: `${migration.file} was edited after it was applied: expected sha256 ${row.checksum}, found ${migration.checksum}. ` +
+                    `Restore the applied version and put the change in a new migration, or accept it with \`belay migrate accept ${migration.name} --reason "…"\`.`,
+            };
+        case 'half-applied':
+            return {
+                ...base,
+                message: `${migration.file} started outside a transaction and never finished, so part of it may be applied. ` +
+                    `Check the database by hand, then record the outcome with \`belay migrate accept ${migration.name} --reason "…"\`.`,
+            };
+        case 'out-of-order':
+            return {
+                ...base,
+                message: `${migration.file} is pending but sorts before ${newestApplied}, which is already applied. ` +
+                    'Rename it to sort after the newest applied migration, or set allow-out-of-order: true if it is independent.',
+            };
+    }
+}
+
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __webpack_require__(7598);
+// EXTERNAL MODULE: ./node_modules/pg/esm/index.mjs
+var esm = __webpack_require__(6230);
+;// CONCATENATED MODULE: ./src/migrate/postgres.ts
+/**
+ * belay's side of PostgreSQL: its ledger table, the advisory lock that keeps two deploys from migrating at once,
+ * and applying one migration, in a transaction or (when PostgreSQL refuses that) with a "started" row first.
+ */
+
+
+
+
+const quoteIdent = (name) => `"${name.replace(/"/g, '""')}"`;
+const qualified = (l) => `${quoteIdent(l.schema)}.${quoteIdent(l.table)}`;
+/** Connect with a one-line error that names the server but never the password. */
+async function connectPostgres(url, applicationName = 'belay') {
+    const client = new esm/* default.Client */.Ay.Client({ connectionString: url, application_name: applicationName });
+    // A connection that drops later must not crash the process; the next query reports it.
+    client.on('error', () => undefined);
+    try {
+        await client.connect();
+    }
+    catch (err) {
+        const where = describeServer(url);
+        await client.end().catch(() => undefined);
+        throw new errors/* BelayError */.oT(`Could not connect to PostgreSQL at ${where}: ${err.message}. Check database-url.`);
+    }
+    return client;
+}
+/** `user@host:port/db`, without the password. */
+function describeServer(url) {
+    try {
+        const u = new URL(url);
+        return `${decodeURIComponent(u.username)}@${u.hostname}:${u.port || 5432}${u.pathname}`;
+    }
+    catch {
+        return 'the configured server';
+    }
+}
+async function ensureLedger(client, ledger) {
+    await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(ledger.schema)}`);
+    await client.query(`CREATE TABLE IF NOT EXISTS ${qualified(ledger)} (
+       name text PRIMARY KEY,
+       checksum text NOT NULL,
+       state text NOT NULL CHECK (state IN ('applied', 'started')),
+       applied_at timestamptz NOT NULL DEFAULT now(),
+       execution_ms integer,
+       applied_by text,
+       note text
+     )`);
+}
+async function readLedger(client, ledger) {
+    const result = await client.query(`SELECT name, checksum, state, applied_at FROM ${qualified(ledger)} ORDER BY applied_at, name`);
+    return result.rows.map((r) => ({ name: r.name, checksum: r.checksum, state: r.state, appliedAt: r.applied_at }));
+}
+/**
+ * The advisory lock key: the same database and ledger table always give the same 64-bit key, so every belay run
+ * migrating that ledger takes the same lock, and runs against other ledgers do not wait on each other.
+ */
+function lockKey(database, ledger) {
+    const digest = (0,external_node_crypto_.createHash)('sha256').update(`belay:${database}:${ledger.schema}.${ledger.table}`).digest();
+    return digest.readBigInt64BE(0);
+}
+/**
+ * Take the session-level advisory lock on `client` (a connection used for nothing else), waiting up to
+ * `timeoutMs`. Returns the function that releases it.
+ */
+async function acquireLock(client, key, options) {
+    const started = Date.now();
+    const poll = options.pollMs ?? 1000;
+    let lastProgress = started;
+    for (;;) {
+        const { rows } = await client.query('SELECT pg_try_advisory_lock($1) AS locked', [
+            key.toString(),
+        ]);
+        if (rows[0]?.locked) {
+            return async () => {
+                await client.query('SELECT pg_advisory_unlock($1)', [key.toString()]);
+            };
+        }
+        const waited = Date.now() - started;
+        if (waited >= options.timeoutMs) {
+            throw new errors/* BelayError */.oT(`Another migration holds the lock on this database (waited ${(0,duration/* formatDuration */.a3)(waited)}, lock-timeout). ` +
+                "Wait for the other deploy to finish, or find it with: SELECT pid, backend_start FROM pg_locks JOIN pg_stat_activity USING (pid) WHERE locktype = 'advisory';");
+        }
+        if (Date.now() - lastProgress >= 5000) {
+            options.progress?.(waited);
+            lastProgress = Date.now();
+        }
+        await new Promise((r) => setTimeout(r, Math.min(poll, options.timeoutMs - waited)));
+    }
+}
+/** A migration that failed: which file, which statement (line), and PostgreSQL's own message. */
+class MigrationFailed extends errors/* BelayError */.oT {
+    migration;
+    line;
+    constructor(migration, line, pgMessage, rolledBack) {
+        super(`${migration.file}:${line}: ${pgMessage}. ` +
+            (rolledBack
+                ? 'The migration was rolled back; nothing of it is applied.'
+                : `It ran outside a transaction, so statements before line ${line} stay applied and its ledger row says "started".`));
+        this.migration = migration;
+        this.line = line;
+        this.name = 'MigrationFailed';
+    }
+}
+/** Apply one migration and record it; returns the time it took in milliseconds. */
+async function applyMigration(client, migration, ctx) {
+    const started = Date.now();
+    const record = (ms) => client.query(`INSERT INTO ${qualified(ctx.ledger)} (name, checksum, state, execution_ms, applied_by) VALUES ($1, $2, 'applied', $3, $4)
+       ON CONFLICT (name) DO UPDATE SET state = 'applied', execution_ms = EXCLUDED.execution_ms, applied_at = now()`, [migration.name, migration.checksum, ms, ctx.appliedBy]);
+    if (migration.noTransaction) {
+        await client.query(`INSERT INTO ${qualified(ctx.ledger)} (name, checksum, state, applied_by) VALUES ($1, $2, 'started', $3)`, [migration.name, migration.checksum, ctx.appliedBy]);
+        await runStatements(client, migration, false);
+        const ms = Date.now() - started;
+        await record(ms);
+        return ms;
+    }
+    await client.query('BEGIN');
+    try {
+        await runStatements(client, migration, true);
+        const ms = Date.now() - started;
+        await record(ms);
+        await client.query('COMMIT');
+        return ms;
+    }
+    catch (err) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw err;
+    }
+}
+async function runStatements(client, migration, inTransaction) {
+    for (const statement of migration.statements) {
+        try {
+            await client.query(statement.sql);
+        }
+        catch (err) {
+            throw new MigrationFailed(migration, statement.line, err.message, inTransaction);
+        }
+    }
+}
+
+;// CONCATENATED MODULE: ./src/migrate/engine.ts
+
+
+
+async function migrateDatabase(options) {
+    const work = await connectPostgres(options.url, 'belay migrate');
+    let lock;
+    let release;
+    try {
+        if (options.mode === 'apply') {
+            lock = await connectPostgres(options.url, 'belay migrate lock');
+            const database = (await work.query('SELECT current_database() AS db')).rows[0].db;
+            release = await acquireLock(lock, lockKey(database, options.ledger), {
+                timeoutMs: options.lockTimeoutMs,
+                ...(options.lockPollMs ? { pollMs: options.lockPollMs } : {}),
+                progress: (waited) => options.reporter.info(`waiting for another migration to finish (${(0,duration/* formatDuration */.a3)(waited)} so far)`),
+            });
+            await ensureLedger(work, options.ledger);
+        }
+        // Read after the lock: a run that waited sees what the other one applied.
+        const ledger = (await ledgerExists(work, options.ledger)) ? await readLedger(work, options.ledger) : [];
+        const plan = planMigrations(options.migrations, ledger, { allowOutOfOrder: options.allowOutOfOrder ?? false });
+        const applied = [];
+        if (options.mode === 'apply' && plan.problems.length === 0) {
+            for (const migration of plan.pending) {
+                const ms = await applyMigration(work, migration, { ledger: options.ledger, appliedBy: options.appliedBy });
+                applied.push({ name: migration.name, ms });
+                options.reporter.info(`applied ${migration.file} in ${(0,duration/* formatDuration */.a3)(ms)}`);
+            }
+        }
+        return { plan, applied };
+    }
+    finally {
+        await release?.().catch(() => undefined);
+        await lock?.end().catch(() => undefined);
+        await work.end().catch(() => undefined);
+    }
+}
+async function ledgerExists(client, ledger) {
+    const { rows } = await client.query('SELECT to_regclass($1) AS found', [
+        `"${ledger.schema.replace(/"/g, '""')}"."${ledger.table.replace(/"/g, '""')}"`,
+    ]);
+    return rows[0]?.found !== null && rows[0]?.found !== undefined;
+}
+
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __webpack_require__(3024);
+;// CONCATENATED MODULE: ./src/migrate/sql.ts
+/** drizzle-kit's separator between statements; drizzle-orm splits on it as plain text. */
+const DRIZZLE_BREAKPOINT = '--> statement-breakpoint';
+/**
+ * Split a plain or Flyway file on top-level `;`. Each statement keeps its text as written, from just after the
+ * previous `;` through its own `;` (so a comment above a statement stays with it). Pieces with nothing but
+ * whitespace and comments are dropped; the last statement needs no `;`.
+ */
+function splitStatements(sql) {
+    const statements = [];
+    const lines = new LineCounter(sql);
+    const body = new RoutineBodyTracker();
+    let pieceStart = 0;
+    let first;
+    let parens = 0;
+    for (const token of tokenize(sql)) {
+        if (token.kind === 'comment')
+            continue;
+        first ??= token;
+        if (token.kind === 'open')
+            parens++;
+        else if (token.kind === 'close')
+            parens = Math.max(0, parens - 1);
+        else if (token.kind === 'word')
+            body.see(sql.slice(token.start, token.end), parens);
+        // Like psql: a `;` inside parentheses or inside a BEGIN ATOMIC … END body does not end the statement.
+        if (token.kind !== 'semicolon' || parens > 0 || body.depth > 0)
+            continue;
+        if (first !== token)
+            statements.push({ sql: sql.slice(pieceStart, token.end), line: lines.lineAt(first.start) });
+        pieceStart = token.end;
+        first = undefined;
+        body.reset();
+    }
+    if (first)
+        statements.push({ sql: sql.slice(pieceStart), line: lines.lineAt(first.start) });
+    return statements;
+}
+/**
+ * Split a drizzle migration exactly as drizzle-orm's migrator does: on the text `--> statement-breakpoint`,
+ * wherever it appears, keeping every piece (even a blank one) so belay runs what drizzle would run. The line of a
+ * piece is that of its first character that is neither whitespace nor comment.
+ */
+function splitOnBreakpoints(sql) {
+    const statements = [];
+    const lines = new LineCounter(sql);
+    let offset = 0;
+    for (const piece of sql.split(DRIZZLE_BREAKPOINT)) {
+        const first = tokenize(piece).find((token) => token.kind !== 'comment');
+        statements.push({ sql: piece, line: lines.lineAt(offset + (first?.start ?? 0)) });
+        offset += piece.length + DRIZZLE_BREAKPOINT.length;
+    }
+    return statements;
+}
+/**
+ * Whether a migration must run outside a transaction: the file says so with a line `-- belay:no-transaction`, or
+ * one of its statements is one PostgreSQL refuses inside a transaction block (see `refusedInTransaction`). The
+ * directive wins, as the author's explicit word; otherwise the first such statement is named.
+ */
+function needsNoTransaction(statements, text) {
+    const directive = findDirective(text);
+    if (directive !== undefined)
+        return { reason: 'the file has the directive "-- belay:no-transaction"', line: directive };
+    for (const statement of statements) {
+        // A drizzle piece can hold several statements when its author left out the breakpoints: look at each.
+        const inner = splitStatements(statement.sql);
+        for (const part of inner) {
+            const refused = refusedInTransaction(part.sql);
+            if (refused === undefined)
+                continue;
+            // `part.line` counts from the start of `statement.sql`, whose first statement is on `statement.line`.
+            const line = statement.line + part.line - inner[0].line;
+            return { reason: `${refused} cannot run inside a transaction block`, line };
+        }
+    }
+    return undefined;
+}
+/** 1-based line of the first `-- belay:no-transaction` comment that stands on its own line. */
+function findDirective(text) {
+    // Cheap test first: nearly every file has no directive, and this runs once per migration.
+    if (!text.includes('belay:no-transaction'))
+        return undefined;
+    const lines = new LineCounter(text);
+    for (const token of tokenize(text)) {
+        if (token.kind !== 'comment' || !/^--\s*belay:no-transaction\s*$/i.test(text.slice(token.start, token.end))) {
+            continue;
+        }
+        const lineStart = text.lastIndexOf('\n', token.start - 1) + 1;
+        if (text.slice(lineStart, token.start).trim() === '')
+            return lines.lineAt(token.start);
+    }
+    return undefined;
+}
+/**
+ * The statements PostgreSQL 15 refuses inside a transaction block ("… cannot run inside a transaction block"),
+ * each checked with BEGIN; <statement>; ROLLBACK; against a real server. Returns the name of the command, or
+ * undefined when the statement may run in a transaction.
+ *
+ * Deliberately not here, because PostgreSQL accepts them in a transaction:
+ * - `ALTER TYPE … ADD VALUE`: refused only before PostgreSQL 12; since then allowed, though the new value cannot
+ *   be used until the transaction commits (so use it in the next migration).
+ * - `REFRESH MATERIALIZED VIEW CONCURRENTLY`, `ANALYZE`, `CLUSTER <table>`, `REINDEX TABLE|INDEX` without
+ *   CONCURRENTLY, and `ALTER TABLE … DETACH PARTITION … FINALIZE`.
+ * - `CREATE/ALTER/DROP SUBSCRIPTION`: refused or not depending on their options and on the server's replication
+ *   slots, which a file cannot tell; PostgreSQL's own error names the problem and the migration rolls back whole.
+ */
+function refusedInTransaction(statement) {
+    const words = significantWords(statement);
+    const [first, second] = words;
+    switch (first) {
+        case 'VACUUM':
+            return 'VACUUM';
+        case 'CLUSTER':
+            return clusterWithoutTable(words) ? 'CLUSTER without a table' : undefined;
+        case 'DISCARD':
+            return second === 'ALL' ? 'DISCARD ALL' : undefined;
+        case 'REINDEX':
+            return reindexRefused(words);
+        case 'CREATE': {
+            if (second === 'DATABASE' || second === 'TABLESPACE')
+                return `CREATE ${second}`;
+            const index = second === 'UNIQUE' ? 2 : 1;
+            return words[index] === 'INDEX' && words[index + 1] === 'CONCURRENTLY' ? 'CREATE INDEX CONCURRENTLY' : undefined;
+        }
+        case 'DROP':
+            if (second === 'DATABASE' || second === 'TABLESPACE')
+                return `DROP ${second}`;
+            return second === 'INDEX' && words[2] === 'CONCURRENTLY' ? 'DROP INDEX CONCURRENTLY' : undefined;
+        case 'ALTER':
+            if (second === 'SYSTEM')
+                return 'ALTER SYSTEM';
+            if (second === 'DATABASE' && words[3] === 'SET' && words[4] === 'TABLESPACE')
+                return 'ALTER DATABASE … SET TABLESPACE';
+            return second === 'TABLE' && detachesConcurrently(words)
+                ? 'ALTER TABLE … DETACH PARTITION … CONCURRENTLY'
+                : undefined;
+        default:
+            return undefined;
+    }
+}
+/**
+ * The statement's tokens outside comments, as the classifier needs them: keywords upper-cased, every other token
+ * (a string, a quoted identifier, punctuation) as written, so that nothing inside a string reads as a keyword.
+ */
+function significantWords(statement) {
+    const words = [];
+    for (const token of tokenize(statement)) {
+        if (token.kind === 'comment' || token.kind === 'semicolon')
+            continue;
+        const text = statement.slice(token.start, token.end);
+        words.push(token.kind === 'word' ? text.toUpperCase() : text);
+    }
+    return words;
+}
+/** `CLUSTER` and `CLUSTER VERBOSE` re-cluster every table and are refused; `CLUSTER <table>` is not. */
+function clusterWithoutTable(words) {
+    return words.slice(1).every((word) => word === 'VERBOSE');
+}
+/**
+ * `REINDEX [(options)] {INDEX|TABLE|SCHEMA|DATABASE|SYSTEM} [CONCURRENTLY] name`: refused when concurrent (the
+ * keyword, or the option `CONCURRENTLY` not set to false), and for SCHEMA, DATABASE and SYSTEM in any case.
+ */
+function reindexRefused(words) {
+    let i = 1;
+    let concurrentOption = false;
+    if (words[i] === '(') {
+        const close = words.indexOf(')', i);
+        const options = words.slice(i + 1, close === -1 ? words.length : close);
+        concurrentOption = options.some((word, at) => word === 'CONCURRENTLY' && !isFalse(options[at + 1]));
+        i = close === -1 ? words.length : close + 1;
+    }
+    const kind = words[i];
+    if (concurrentOption || words[i + 1] === 'CONCURRENTLY')
+        return 'REINDEX CONCURRENTLY';
+    if (kind === 'SCHEMA' || kind === 'DATABASE' || kind === 'SYSTEM')
+        return `REINDEX ${kind}`;
+    return undefined;
+}
+function isFalse(value) {
+    const bare = value?.replace(/^'|'$/g, '').toUpperCase();
+    return bare === 'FALSE' || bare === 'OFF' || bare === '0';
+}
+/** `ALTER TABLE … DETACH PARTITION <name> CONCURRENTLY` (FINALIZE, which completes one, is allowed). */
+function detachesConcurrently(words) {
+    for (let i = 2; i < words.length - 1; i++) {
+        if (words[i] !== 'DETACH' || words[i + 1] !== 'PARTITION')
+            continue;
+        return words[skipQualifiedName(words, i + 2)] === 'CONCURRENTLY';
+    }
+    return false;
+}
+/** Index just past `name` or `schema.name` (each part a word or a "quoted" identifier). */
+function skipQualifiedName(words, at) {
+    let i = at + 1;
+    while (words[i] === '.' && i + 1 < words.length)
+        i += 2;
+    return i;
+}
+/**
+ * psql's rule for SQL-standard routine bodies (`CREATE FUNCTION … BEGIN ATOMIC …; …; END`): in a statement that
+ * starts with CREATE [OR REPLACE] FUNCTION|PROCEDURE, BEGIN opens a block, CASE inside a block opens one too (it
+ * also closes with END), and END closes one. Semicolons inside a block belong to the body.
+ */
+class RoutineBodyTracker {
+    depth = 0;
+    head = [];
+    see(word, parens) {
+        const upper = word.toUpperCase();
+        if (this.head.length < 4)
+            this.head.push(upper);
+        if (parens > 0 || !this.isRoutine())
+            return;
+        if (upper === 'BEGIN' || (upper === 'CASE' && this.depth > 0))
+            this.depth++;
+        else if (upper === 'END' && this.depth > 0)
+            this.depth--;
+    }
+    reset() {
+        this.depth = 0;
+        this.head = [];
+    }
+    isRoutine() {
+        const [create, kind, replace, orKind] = this.head;
+        const routine = (word) => word === 'FUNCTION' || word === 'PROCEDURE';
+        return create === 'CREATE' && (routine(kind) || (kind === 'OR' && replace === 'REPLACE' && routine(orKind)));
+    }
+}
+/** Turns offsets into 1-based line numbers; offsets must be asked in increasing order, which keeps it linear. */
+class LineCounter {
+    text;
+    offset = 0;
+    line = 1;
+    constructor(text) {
+        this.text = text;
+    }
+    lineAt(offset) {
+        for (let i = this.text.indexOf('\n', this.offset); i !== -1 && i < offset; i = this.text.indexOf('\n', i + 1)) {
+            this.line++;
+        }
+        this.offset = Math.max(this.offset, offset);
+        return this.line;
+    }
+}
+var Char;
+(function (Char) {
+    Char[Char["Tab"] = 9] = "Tab";
+    Char[Char["LineFeed"] = 10] = "LineFeed";
+    Char[Char["VerticalTab"] = 11] = "VerticalTab";
+    Char[Char["FormFeed"] = 12] = "FormFeed";
+    Char[Char["CarriageReturn"] = 13] = "CarriageReturn";
+    Char[Char["Space"] = 32] = "Space";
+    Char[Char["DoubleQuote"] = 34] = "DoubleQuote";
+    Char[Char["Dollar"] = 36] = "Dollar";
+    Char[Char["Quote"] = 39] = "Quote";
+    Char[Char["OpenParen"] = 40] = "OpenParen";
+    Char[Char["CloseParen"] = 41] = "CloseParen";
+    Char[Char["Star"] = 42] = "Star";
+    Char[Char["Minus"] = 45] = "Minus";
+    Char[Char["Slash"] = 47] = "Slash";
+    Char[Char["Digit0"] = 48] = "Digit0";
+    Char[Char["Digit9"] = 57] = "Digit9";
+    Char[Char["Semicolon"] = 59] = "Semicolon";
+    Char[Char["UpperA"] = 65] = "UpperA";
+    Char[Char["UpperE"] = 69] = "UpperE";
+    Char[Char["UpperZ"] = 90] = "UpperZ";
+    Char[Char["Backslash"] = 92] = "Backslash";
+    Char[Char["Underscore"] = 95] = "Underscore";
+    Char[Char["LowerA"] = 97] = "LowerA";
+    Char[Char["LowerE"] = 101] = "LowerE";
+    Char[Char["LowerZ"] = 122] = "LowerZ";
+    Char[Char["ByteOrderMark"] = 65279] = "ByteOrderMark";
+})(Char || (Char = {}));
+function isSpace(c) {
+    return (c === Char.Space || (c >= Char.Tab && c <= Char.CarriageReturn) || c === Char.ByteOrderMark // an editor's BOM is not SQL
+    );
+}
+/** PostgreSQL identifiers start with a letter, `_` or any non-ASCII character. */
+function isIdentStart(c) {
+    return ((c >= Char.LowerA && c <= Char.LowerZ) ||
+        (c >= Char.UpperA && c <= Char.UpperZ) ||
+        c === Char.Underscore ||
+        c >= 0x80);
+}
+/** …and go on with those, digits and `$` (so `a$b$` is one identifier, not a dollar quote). */
+function isIdentPart(c) {
+    return isIdentStart(c) || (c >= Char.Digit0 && c <= Char.Digit9) || c === Char.Dollar;
+}
+/** Dollar-quote tags are identifiers without `$`. */
+function isTagPart(c) {
+    return isIdentStart(c) || (c >= Char.Digit0 && c <= Char.Digit9);
+}
+/** Tokens of `sql`, whitespace left out. An unterminated string, identifier or comment runs to the end. */
+function tokenize(sql) {
+    const tokens = [];
+    const n = sql.length;
+    let i = 0;
+    while (i < n) {
+        const c = sql.charCodeAt(i);
+        if (isSpace(c)) {
+            i++;
+            continue;
+        }
+        const start = i;
+        let kind;
+        if (c === Char.Minus && sql.charCodeAt(i + 1) === Char.Minus) {
+            const eol = sql.indexOf('\n', i);
+            i = eol === -1 ? n : eol;
+            kind = 'comment';
+        }
+        else if (c === Char.Slash && sql.charCodeAt(i + 1) === Char.Star) {
+            i = endOfBlockComment(sql, i);
+            kind = 'comment';
+        }
+        else if (c === Char.Quote) {
+            i = endOfQuoted(sql, i + 1, Char.Quote, false);
+            kind = 'string';
+        }
+        else if (c === Char.DoubleQuote) {
+            i = endOfQuoted(sql, i + 1, Char.DoubleQuote, false);
+            kind = 'quoted';
+        }
+        else if (isIdentStart(c)) {
+            do
+                i++;
+            while (i < n && isIdentPart(sql.charCodeAt(i)));
+            // E'…' is a string with backslash escapes; the E must be a word of its own (`name'x'` is no such thing).
+            if (i === start + 1 && (c === Char.UpperE || c === Char.LowerE) && sql.charCodeAt(i) === Char.Quote) {
+                i = endOfQuoted(sql, i + 1, Char.Quote, true);
+                kind = 'string';
+            }
+            else {
+                kind = 'word';
+            }
+        }
+        else if (c === Char.Dollar && dollarTagEnd(sql, i) !== -1) {
+            // The body runs to the same tag: `$fn$ … $$ … $fn$` is one token.
+            const tag = sql.slice(i, dollarTagEnd(sql, i));
+            const close = sql.indexOf(tag, i + tag.length);
+            i = close === -1 ? n : close + tag.length;
+            kind = 'dollar';
+        }
+        else {
+            i++;
+            kind =
+                c === Char.Semicolon ? 'semicolon' : c === Char.OpenParen ? 'open' : c === Char.CloseParen ? 'close' : 'other';
+        }
+        tokens.push({ kind, start, end: i });
+    }
+    return tokens;
+}
+/** `/* … *\/` with PostgreSQL's nesting; returns the index just past the closing `*\/`. */
+function endOfBlockComment(sql, at) {
+    let depth = 0;
+    let i = at;
+    while (i < sql.length) {
+        if (sql.charCodeAt(i) === Char.Slash && sql.charCodeAt(i + 1) === Char.Star) {
+            depth++;
+            i += 2;
+        }
+        else if (sql.charCodeAt(i) === Char.Star && sql.charCodeAt(i + 1) === Char.Slash) {
+            i += 2;
+            if (--depth === 0)
+                return i;
+        }
+        else {
+            i++;
+        }
+    }
+    return sql.length;
+}
+/** From just after an opening quote to just past the closing one; a doubled quote stands for itself. */
+function endOfQuoted(sql, at, quote, backslashEscapes) {
+    let i = at;
+    while (i < sql.length) {
+        const c = sql.charCodeAt(i);
+        if (backslashEscapes && c === Char.Backslash) {
+            i += 2;
+        }
+        else if (c === quote) {
+            if (sql.charCodeAt(i + 1) !== quote)
+                return i + 1;
+            i += 2;
+        }
+        else {
+            i++;
+        }
+    }
+    return sql.length;
+}
+/** If a dollar-quote opener (`$$` or `$tag$`) starts at `at`, the index just past it; otherwise -1 (`$1`). */
+function dollarTagEnd(sql, at) {
+    let i = at + 1;
+    if (isIdentStart(sql.charCodeAt(i))) {
+        while (i < sql.length && isTagPart(sql.charCodeAt(i)))
+            i++;
+    }
+    return sql.charCodeAt(i) === Char.Dollar ? i + 1 : -1;
+}
+
+;// CONCATENATED MODULE: ./src/migrate/folder.ts
+/**
+ * Reads a migrations folder into the list belay verifies and applies, without any database.
+ *
+ * Formats:
+ * - drizzle: drizzle-kit's `meta/_journal.json` plus `<tag>.sql`, in journal order, split on
+ *   `--> statement-breakpoint` exactly as drizzle-orm's migrator splits them.
+ * - plain: every `*.sql` directly in the folder (`*.up.sql` included, `*.down.sql` ignored), ordered by file name,
+ *   compared code unit by code unit: name files so they sort, like `0001_init.sql` or `20240501T1200_init.sql`.
+ * - flyway: `V<version>__<description>.sql`, ordered by version, numerically part by part (1.9 < 1.10).
+ *
+ * `auto` picks drizzle when the journal exists. Otherwise it picks flyway when there is at least one
+ * `V<version>__` file and every `.sql` file is named the Flyway way (versioned, undo `U…__` or repeatable `R__`);
+ * a folder that mixes Flyway names with other names is read as plain, with a warning, because ordering half of it
+ * by version and half by name would be a guess.
+ */
+
+
+
+
+
+const FORMATS = ['drizzle', 'plain', 'flyway'];
+const JOURNAL = 'meta/_journal.json';
+/** `V1__init.sql`, `V1.1__x.sql`, `V2_1__y.sql`: the version is digits separated by `.` or `_`. */
+const FLYWAY_VERSIONED = /^V(\d+(?:[._]\d+)*)__(.+)\.sql$/;
+/** Undo (`U1__…`, Flyway Teams) and repeatable (`R__…`) migrations, which belay does not run. */
+const FLYWAY_UNDO = /^U\d+(?:[._]\d+)*__.+\.sql$/;
+const FLYWAY_REPEATABLE = /^R__.+\.sql$/;
+function readMigrationFolder(dir, format) {
+    const requested = format === 'auto' ? format : checkFormat(format);
+    const root = (0,external_node_path_.resolve)(dir);
+    const sqlFiles = listSqlFiles(root);
+    const chosen = requested === 'auto' ? detectFormat(root, sqlFiles) : requested;
+    const listing = listFormat(root, chosen, sqlFiles, requested === 'auto');
+    if (listing.entries.length === 0)
+        throw noMigrations(root, chosen);
+    const migrations = listing.entries.map((entry, index) => readMigration(root, entry, index, chosen));
+    return { dir: root, format: chosen, migrations, warnings: listing.warnings };
+}
+function checkFormat(format) {
+    if (FORMATS.includes(format))
+        return format;
+    throw new errors/* InputError */.dz('format', `"${format}" is not a migrations format`, 'Use auto, drizzle, plain or flyway');
+}
+/** Names of the regular `.sql` files directly in `root` (symlinks to files count), read with one readdir. */
+function listSqlFiles(root) {
+    let entries;
+    try {
+        entries = (0,external_node_fs_.readdirSync)(root, { withFileTypes: true });
+    }
+    catch (err) {
+        const code = err.code;
+        if (code === 'ENOENT')
+            throw new errors/* InputError */.dz('dir', `${root} does not exist`, fixDir());
+        if (code === 'ENOTDIR')
+            throw new errors/* InputError */.dz('dir', `${root} is not a directory`, fixDir());
+        throw new errors/* InputError */.dz('dir', `${root} cannot be read (${code ?? String(err)})`, 'Check its permissions');
+    }
+    return entries
+        .filter((entry) => entry.name.endsWith('.sql') && (entry.isFile() || isFileLink(root, entry)))
+        .map((entry) => entry.name);
+}
+function isFileLink(root, entry) {
+    return entry.isSymbolicLink() && ((0,external_node_fs_.statSync)((0,external_node_path_.join)(root, entry.name), { throwIfNoEntry: false })?.isFile() ?? false);
+}
+function fixDir() {
+    return 'Point "dir" at the folder that holds your migration .sql files (relative to the repository root)';
+}
+function detectFormat(root, sqlFiles) {
+    if ((0,external_node_fs_.statSync)((0,external_node_path_.join)(root, JOURNAL), { throwIfNoEntry: false })?.isFile())
+        return 'drizzle';
+    const versioned = sqlFiles.some((file) => FLYWAY_VERSIONED.test(file));
+    return versioned && sqlFiles.every(isFlywayNamed) ? 'flyway' : 'plain';
+}
+function isFlywayNamed(file) {
+    return FLYWAY_VERSIONED.test(file) || FLYWAY_UNDO.test(file) || FLYWAY_REPEATABLE.test(file);
+}
+function listFormat(root, format, sqlFiles, detected) {
+    switch (format) {
+        case 'drizzle':
+            return listDrizzle(root, sqlFiles);
+        case 'flyway':
+            return listFlyway(sqlFiles);
+        case 'plain':
+            return listPlain(sqlFiles, detected);
+    }
+}
+function noMigrations(root, format) {
+    const what = {
+        drizzle: `its ${JOURNAL} lists no migrations`,
+        flyway: 'it has no V<version>__<description>.sql file',
+        plain: 'it has no .sql file (other than *.down.sql)',
+    }[format];
+    // An empty folder is nearly always a wrong path, not a project without migrations.
+    return new errors/* InputError */.dz('dir', `no migrations in ${root}: ${what}`, fixDir());
+}
+function listDrizzle(root, sqlFiles) {
+    const journalPath = (0,external_node_path_.join)(root, JOURNAL);
+    if (!(0,external_node_fs_.statSync)(journalPath, { throwIfNoEntry: false })?.isFile()) {
+        throw new errors/* InputError */.dz('dir', `${root} has no ${JOURNAL}, which format "drizzle" needs`, 'Point "dir" at drizzle-kit\'s out folder (the one that holds meta/), or set "format" to auto, plain or flyway');
+    }
+    const journal = readJournal(journalPath);
+    const present = new Set(sqlFiles);
+    const entries = journal.map((entry) => {
+        const file = `${entry.tag}.sql`;
+        if (!present.has(file)) {
+            throw new errors/* BelayError */.oT(`The drizzle journal ${journalPath} lists "${entry.tag}" but ${(0,external_node_path_.join)(root, file)} does not exist. ` +
+                'Restore the file from git, or regenerate the migrations with drizzle-kit.');
+        }
+        return { file, name: entry.tag, drizzle: { when: entry.when, breakpoints: entry.breakpoints } };
+    });
+    const listed = new Set(entries.map((entry) => entry.file));
+    const warnings = sortByName(sqlFiles.filter((file) => !listed.has(file))).map((file) => ({
+        file,
+        message: `${file} is not listed in ${JOURNAL}, so neither drizzle nor belay runs it; add it with drizzle-kit generate (--custom) or delete it`,
+    }));
+    return { entries, warnings };
+}
+/** The journal's entries, checked: drizzle-orm trusts it blindly, belay refuses one it cannot make sense of. */
+function readJournal(journalPath) {
+    const fail = (problem) => new errors/* BelayError */.oT(`The drizzle journal ${journalPath} ${problem}. Fix it, or regenerate it with drizzle-kit.`);
+    let journal;
+    try {
+        journal = JSON.parse(readFile(journalPath).toString());
+    }
+    catch (err) {
+        if (err instanceof errors/* BelayError */.oT)
+            throw err;
+        throw fail(`is not valid JSON (${err.message})`);
+    }
+    const entries = journal?.entries;
+    if (typeof journal !== 'object' || !Array.isArray(entries))
+        throw fail('has no "entries" list');
+    const seen = new Set();
+    let previousIdx = -Infinity;
+    return entries.map((raw, position) => {
+        const entry = raw;
+        if (typeof entry?.idx !== 'number' ||
+            typeof entry.when !== 'number' ||
+            typeof entry.tag !== 'string' ||
+            typeof entry.breakpoints !== 'boolean') {
+            throw fail(`has an entry at position ${position} without a numeric idx and when, a tag and breakpoints`);
+        }
+        // drizzle-orm applies entries in array order; an idx out of step means a hand-edited or merged journal.
+        if (entry.idx <= previousIdx)
+            throw fail(`has entry "${entry.tag}" (idx ${entry.idx}) out of idx order`);
+        // A tag names a file next to the journal's folder, never a path elsewhere.
+        if (!/^[^/\\]+$/.test(entry.tag) || entry.tag === '.' || entry.tag === '..') {
+            throw fail(`has an entry whose tag "${entry.tag}" is not a file name`);
+        }
+        if (seen.has(entry.tag))
+            throw fail(`lists "${entry.tag}" twice`);
+        seen.add(entry.tag);
+        previousIdx = entry.idx;
+        return { idx: entry.idx, when: entry.when, tag: entry.tag, breakpoints: entry.breakpoints };
+    });
+}
+// ---------------------------------------------------------------------------------------------------- plain
+function listPlain(sqlFiles, detected) {
+    const files = sortByName(sqlFiles.filter((file) => !file.endsWith('.down.sql')));
+    const entries = files.map((file) => ({ file, name: file }));
+    return { entries, warnings: detected ? mixedNamingWarning(files) : [] };
+}
+/** Plain code-unit order, the same on every machine and locale (unlike localeCompare). */
+function sortByName(files) {
+    return [...files].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+}
+/** When auto-detection read a folder with Flyway-named files as plain, say that their versions are not what orders them. */
+function mixedNamingWarning(files) {
+    if (!files.some((file) => FLYWAY_VERSIONED.test(file)))
+        return [];
+    const other = files.find((file) => !isFlywayNamed(file));
+    if (other === undefined)
+        return [];
+    return [
+        {
+            file: other,
+            message: `${other} is not named V<version>__<description>.sql, so this folder is read as plain and ordered by file name, not by Flyway version; rename it, or set format: flyway to ignore it`,
+        },
+    ];
+}
+// ---------------------------------------------------------------------------------------------------- flyway
+function listFlyway(sqlFiles) {
+    const warnings = [];
+    const versioned = [];
+    for (const file of sortByName(sqlFiles)) {
+        const match = FLYWAY_VERSIONED.exec(file);
+        if (match)
+            versioned.push({ file, parts: match[1].split(/[._]/).map(BigInt) });
+        else
+            warnings.push({ file, message: flywayIgnored(file) });
+    }
+    versioned.sort((a, b) => compareVersions(a.parts, b.parts));
+    versioned.forEach((current, i) => {
+        const previous = versioned[i - 1];
+        if (previous && compareVersions(previous.parts, current.parts) === 0) {
+            throw new errors/* BelayError */.oT(`Two Flyway migrations have version ${current.parts.join('.')}: ${previous.file} and ${current.file}. ` +
+                'Give one of them the next free version.');
+        }
+    });
+    const entries = versioned.map(({ file, parts }) => ({ file, name: file, version: parts.join('.') }));
+    return { entries, warnings };
+}
+function flywayIgnored(file) {
+    if (FLYWAY_REPEATABLE.test(file))
+        return `${file} is a repeatable migration; belay does not run repeatable migrations`;
+    if (FLYWAY_UNDO.test(file))
+        return `${file} is an undo migration; belay does not run undo migrations`;
+    return `${file} is not named V<version>__<description>.sql, so belay does not run it`;
+}
+/** Part by part as numbers, a missing part counting as 0, as Flyway does: 1.9 < 1.10, and 1 = 1.0. */
+function compareVersions(a, b) {
+    for (let i = 0; i < Math.max(a.length, b.length); i++) {
+        const x = a[i] ?? 0n;
+        const y = b[i] ?? 0n;
+        if (x !== y)
+            return x < y ? -1 : 1;
+    }
+    return 0;
+}
+// ---------------------------------------------------------------------------------------------------- files
+function readMigration(root, entry, index, format) {
+    const bytes = readFile((0,external_node_path_.join)(root, entry.file));
+    // Buffer#toString() is what drizzle-orm decodes with: UTF-8, BOM kept, invalid bytes replaced.
+    const text = bytes.toString();
+    const statements = format === 'drizzle' ? splitOnBreakpoints(text) : splitStatements(text);
+    const checksum = sha256(bytes);
+    const noTransaction = needsNoTransaction(statements, text);
+    return {
+        name: entry.name,
+        file: entry.file,
+        index,
+        ...(entry.version !== undefined ? { version: entry.version } : {}),
+        checksum,
+        equivalentChecksums: equivalentChecksums(bytes, checksum),
+        text,
+        statements,
+        ...(noTransaction ? { noTransaction } : {}),
+        ...(entry.drizzle
+            ? {
+                drizzle: {
+                    when: entry.drizzle.when,
+                    // drizzle-orm (0.45) hashes the decoded text without touching line endings; match it to the byte.
+                    hash: sha256(text),
+                    breakpoints: entry.drizzle.breakpoints,
+                },
+            }
+            : {}),
+    };
+}
+function readFile(path) {
+    try {
+        return (0,external_node_fs_.readFileSync)(path);
+    }
+    catch (err) {
+        const code = err.code ?? String(err);
+        throw new errors/* BelayError */.oT(`Cannot read ${path} (${code}). Check that the file exists and is readable.`);
+    }
+}
+function sha256(data) {
+    return (0,external_node_crypto_.createHash)('sha256').update(data).digest('hex');
+}
+const CR = 0x0d;
+const LF = 0x0a;
+const CRLF = Buffer.from('\r\n');
+/**
+ * The file as it was, with CRLF turned into LF, and with that LF-only form's line ends turned into CRLF: what git's
+ * `core.autocrlf` does to a checkout. Nothing else is normalized, so any other edit still changes every checksum.
+ */
+function equivalentChecksums(bytes, checksum) {
+    if (!bytes.includes(LF))
+        return [checksum]; // no line ends: every form is the file itself
+    const lf = bytes.includes(CR) ? crlfToLf(bytes) : bytes;
+    const crlf = lfToCrlf(lf);
+    const sums = new Set([checksum, lf === bytes ? checksum : sha256(lf), sha256(crlf)]);
+    return [...sums];
+}
+/** Every CR directly followed by LF dropped, in one pass (`\r\r\n` becomes `\r\n`, as git does). */
+function crlfToLf(bytes) {
+    const out = Buffer.allocUnsafe(bytes.length);
+    let length = 0;
+    for (let i = 0; i < bytes.length; i++) {
+        if (bytes[i] === CR && bytes[i + 1] === LF)
+            continue;
+        out[length++] = bytes[i];
+    }
+    return out.subarray(0, length);
+}
+function lfToCrlf(bytes) {
+    const parts = [];
+    let from = 0;
+    for (let at = bytes.indexOf(LF); at !== -1; at = bytes.indexOf(LF, at + 1)) {
+        parts.push(bytes.subarray(from, at), CRLF);
+        from = at + 1;
+    }
+    parts.push(bytes.subarray(from));
+    return Buffer.concat(parts);
+}
+
+;// CONCATENATED MODULE: ./src/migrate/run.ts
+/** `belay migrate` / the migrate action: read the folder, verify against the ledger, apply, report. */
+
+
+
+
+
+
+
+
+async function runMigrate({ reporter, face, loaded, cwd }) {
+    const v = loaded.values;
+    if (!v.databaseUrl)
+        throw (0,load/* missing */.L)('databaseUrl', face);
+    if (!/^postgres(ql)?:\/\//.test(v.databaseUrl)) {
+        throw new errors/* InputError */.dz('database-url', 'migrate supports PostgreSQL only', 'Give a postgres:// URL.');
+    }
+    const dir = (0,external_node_path_.resolve)(cwd, v.dir ?? 'migrations');
+    const folder = readMigrationFolder(dir, v.format ?? 'auto');
+    // Annotations point at files relative to the workspace, as the pull request shows them.
+    const fileOf = (file) => (0,external_node_path_.relative)(cwd, (0,external_node_path_.join)(dir, file));
+    for (const w of folder.warnings)
+        reporter.warn(w.message, { file: fileOf(w.file), title: 'Migration folder' });
+    reporter.info(`${folder.migrations.length} migration(s) in ${(0,external_node_path_.relative)(cwd, dir) || '.'} (${folder.format})`);
+    const mode = v.mode ?? 'apply';
+    let result;
+    try {
+        result = await reporter.group(`migrate (${mode})`, () => migrateDatabase({
+            url: v.databaseUrl,
+            migrations: folder.migrations,
+            mode,
+            ledger: { schema: v.ledgerSchema ?? 'belay', table: v.ledgerTable ?? 'schema_migrations' },
+            lockTimeoutMs: v.lockTimeout ?? 5 * 60_000,
+            allowOutOfOrder: v.allowOutOfOrder ?? false,
+            appliedBy: actor(),
+            reporter,
+        }));
+    }
+    catch (err) {
+        if (!(err instanceof MigrationFailed))
+            throw err;
+        reporter.error(err.message, { file: fileOf(err.migration.file), line: err.line, title: 'Migration failed' });
+        reporter.setOutput('status', 'failed');
+        return false;
+    }
+    const { plan, applied } = result;
+    const appliedNames = new Set(applied.map((a) => a.name));
+    const ms = new Map(applied.map((a) => [a.name, a.ms]));
+    const stillPending = plan.pending.filter((m) => !appliedNames.has(m.name)).map((m) => m.name);
+    reporter.summary(`### belay migrate (${mode})\n\n` +
+        (0,report_reporter/* markdownTable */.Qj)(['Migration', 'Checksum', 'Status', 'Duration'], plan.entries.map((e) => [
+            e.name,
+            (e.migration?.checksum ?? e.row?.checksum ?? '').slice(0, 12),
+            appliedNames.has(e.name) ? 'applied now' : e.status,
+            ms.has(e.name) ? (0,duration/* formatDuration */.a3)(ms.get(e.name)) : '',
+        ])));
+    reporter.setOutput('applied', JSON.stringify([...appliedNames]));
+    reporter.setOutput('pending', JSON.stringify(stillPending));
+    if (plan.problems.length > 0) {
+        for (const p of plan.problems) {
+            reporter.error(p.message, { ...(p.file ? { file: fileOf(p.file) } : {}), title: `Migration ${p.status}` });
+        }
+        reporter.setOutput('status', 'drift');
+        return false;
+    }
+    const status = applied.length > 0 ? 'applied' : stillPending.length > 0 && mode !== 'apply' ? 'pending' : 'up-to-date';
+    reporter.setOutput('status', status);
+    reporter.info(applied.length > 0
+        ? `✓ applied ${applied.length} migration(s)`
+        : stillPending.length > 0
+            ? `${stillPending.length} migration(s) pending: ${stillPending.join(', ')}`
+            : '✓ up to date: every applied migration verified');
+    return true;
+}
+/** Who applied it, for the ledger: the workflow run on GitHub, the local user in a terminal. */
+function actor() {
+    const e = process.env;
+    if (e.GITHUB_ACTIONS === 'true') {
+        return `${e.GITHUB_ACTOR ?? 'github'} (${e.GITHUB_REPOSITORY ?? ''} run ${e.GITHUB_RUN_ID ?? '?'})`;
+    }
+    return `${e.USER ?? 'unknown'} (belay cli)`;
+}
+
+
+/***/ })
+
+};

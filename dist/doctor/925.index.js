@@ -1,0 +1,275 @@
+import { fileURLToPath as __belayPath } from 'node:url';
+const __filename = __belayPath(import.meta.url);
+const __dirname = __filename.slice(0, __filename.lastIndexOf('/'));
+export const id = 925;
+export const ids = [925];
+export const modules = {
+
+/***/ 4925:
+/***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
+
+// ESM COMPAT FLAG
+__webpack_require__.r(__webpack_exports__);
+
+// EXPORTS
+__webpack_require__.d(__webpack_exports__, {
+  runDoctor: () => (/* binding */ runDoctor),
+  textTable: () => (/* binding */ textTable)
+});
+
+// EXTERNAL MODULE: ./src/config/connection.ts
+var connection = __webpack_require__(9420);
+// EXTERNAL MODULE: ./src/core/errors.ts
+var errors = __webpack_require__(4296);
+// EXTERNAL MODULE: ./src/core/hosts.ts
+var hosts = __webpack_require__(3848);
+// EXTERNAL MODULE: ./src/report/reporter.ts
+var report_reporter = __webpack_require__(4969);
+// EXTERNAL MODULE: ./src/transport/pool.ts + 3 modules
+var transport_pool = __webpack_require__(2548);
+// EXTERNAL MODULE: ./src/core/command.ts
+var command = __webpack_require__(6102);
+// EXTERNAL MODULE: ./src/core/duration.ts
+var duration = __webpack_require__(8571);
+;// CONCATENATED MODULE: ./src/doctor/checks.ts
+/**
+ * What a deploy needs on a server, checked over one SSH connection. Each check turns command results into a
+ * verdict with the fix spelled out; the remote commands are built as data (paths reach the shell only as quoted
+ * positional arguments of constant scripts).
+ */
+
+
+const ok = (check, detail) => ({ check, status: 'ok', detail });
+const warn = (check, detail, fix) => ({ check, status: 'warn', detail, fix });
+const fail = (check, detail, fix) => ({ check, status: 'fail', detail, fix });
+const firstLine = (text) => text.trim().split('\n')[0]?.trim() ?? '';
+async function checkDocker(t, user) {
+    const r = await t.exec((0,command/* cmd */.HW)('docker', 'version', '--format', '{{.Server.Version}}'));
+    if (r.code === 0)
+        return ok('docker', `Docker Engine ${r.stdout.trim()}, usable by ${user}`);
+    const why = `${r.stderr}\n${r.stdout}`;
+    if (r.code === 127 || /not found/i.test(why)) {
+        return fail('docker', 'docker is not installed', 'Install Docker Engine on the server (e.g. `sudo apt-get install docker.io`).');
+    }
+    if (/permission denied/i.test(why)) {
+        return fail('docker', `${user} may not use the Docker socket`, `Run \`sudo usermod -aG docker ${user}\` on the server, then reconnect.`);
+    }
+    if (/cannot connect|is the docker daemon running/i.test(why)) {
+        return fail('docker', 'the Docker daemon is not running', 'Start it: `sudo systemctl enable --now docker`.');
+    }
+    return fail('docker', `docker failed: ${firstLine(why)}`, 'Run `docker version` on the server as the deploy user and fix what it says.');
+}
+async function checkCompose(t) {
+    const v2 = await t.exec((0,command/* cmd */.HW)('docker', 'compose', 'version', '--short'));
+    if (v2.code === 0)
+        return ok('compose', `Compose v2 ${v2.stdout.trim().replace(/^v/, '')} (docker compose)`);
+    const v1 = await t.exec((0,command/* cmd */.HW)('docker-compose', 'version', '--short'));
+    if (v1.code === 0) {
+        return warn('compose', `Compose v1 ${v1.stdout.trim()} (docker-compose); belay supports it, but it is end-of-life`, 'Install the Compose v2 plugin (`sudo apt-get install docker-compose-plugin` or docker-compose-v2).');
+    }
+    return fail('compose', 'neither `docker compose` (v2) nor `docker-compose` (v1) works', 'Install the Compose v2 plugin on the server.');
+}
+/**
+ * Free space where a directory is or will be: a directory that does not exist yet is measured at its nearest
+ * existing parent, which must then be writable so the deploy can create it.
+ */
+const DISK_PROBE = 'case $1 in /*) d=$1 ;; *) d=$HOME/$1 ;; esac; want=$d; ' +
+    'while [ ! -e "$d" ]; do d=$(dirname -- "$d"); done; ' +
+    'if [ -w "$d" ]; then w=writable; else w=readonly; fi; ' +
+    'printf "%s\\n%s\\n%s\\n" "$want" "$d" "$w"; df -Pk -- "$d" | tail -n 1';
+async function checkDisk(t, user, label, dir, minFree) {
+    const name = `disk (${label})`;
+    const r = await t.exec((0,command/* cmd */.HW)('sh', '-c', DISK_PROBE, 'sh', dir));
+    const [wanted, existing, writable, dfLine] = r.stdout.trim().split('\n');
+    const availableKb = Number(dfLine?.trim().split(/\s+/)[3]);
+    if (r.code !== 0 || !existing || !Number.isFinite(availableKb)) {
+        return fail(name, `could not measure free space of ${dir}: ${firstLine(r.stderr) || 'no df output'}`, 'Check that df works on the server.');
+    }
+    const free = availableKb * 1024;
+    const where = existing === wanted ? wanted : `${wanted} (not created yet; measured at ${existing})`;
+    if (writable !== 'writable') {
+        return fail(name, `${where} is not writable`, `Run \`sudo mkdir -p ${wanted} && sudo chown ${user} ${wanted}\` on the server.`);
+    }
+    const detail = `${(0,duration/* formatSize */.Xq)(free)} free in ${where}`;
+    if (free < Math.min(minFree, 100 * 1024 ** 2))
+        return fail(name, detail, 'Free disk space (old images: `docker image prune -a`).');
+    if (free < minFree)
+        return warn(name, `${detail}, below min-free-disk ${(0,duration/* formatSize */.Xq)(minFree)}`, 'Free disk space (`docker image prune -a`, old backups).');
+    return ok(name, detail);
+}
+async function checkClock(t, maxSkewMs, now = Date.now) {
+    const before = now();
+    const r = await t.exec((0,command/* cmd */.HW)('date', '-u', '+%s'));
+    const after = now();
+    const remote = Number(r.stdout.trim()) * 1000;
+    if (r.code !== 0 || !Number.isFinite(remote))
+        return warn('clock', 'could not read the server clock', 'Check that `date` works on the server.');
+    // The server read its clock somewhere during the round trip; its second resolution adds up to 1 s of doubt.
+    const skew = remote + 500 - (before + after) / 2;
+    const detail = `server clock ${skew >= 0 ? 'ahead' : 'behind'} by ${(0,duration/* formatDuration */.a3)(Math.abs(skew))} (±${(0,duration/* formatDuration */.a3)(after - before + 500)})`;
+    if (Math.abs(skew) - (after - before) / 2 - 500 > maxSkewMs) {
+        return fail('clock', detail, 'Enable time sync on the server: `sudo timedatectl set-ntp true`.');
+    }
+    return ok('clock', detail);
+}
+/** Whether the database answers where the server would reach it. */
+async function checkDatabase(t, user, url) {
+    if (url.startsWith('sqlite:'))
+        return checkSqlite(t, user, sqlitePath(url));
+    const parsed = new URL(url);
+    const host = parsed.hostname.replace(/^\[|\]$/g, '') || '127.0.0.1';
+    const port = Number(parsed.port || 5432);
+    const forward = await t.forward(host, port);
+    try {
+        const answer = await postgresProbe(forward.localHost, forward.localPort);
+        if (answer === 'postgres')
+            return ok('database', `PostgreSQL answers at ${host}:${port} (as seen from the server)`);
+        return fail('database', `${host}:${port} answered, but not as PostgreSQL`, 'Check the host and port in database-url.');
+    }
+    catch (err) {
+        const why = err.message;
+        return fail('database', `PostgreSQL at ${host}:${port} is not reachable from the server: ${why}`, 'Start the database, or fix the host and port in database-url (they are seen from the server).');
+    }
+    finally {
+        await forward.close();
+    }
+}
+/** `sqlite:///srv/app/db.sqlite` (absolute), `sqlite://data/db.sqlite` or `sqlite:data/db.sqlite` (relative). */
+function sqlitePath(url) {
+    return decodeURIComponent(url.replace(/^sqlite:(\/\/)?/, ''));
+}
+async function checkSqlite(t, user, path) {
+    const r = await t.exec((0,command.or)((0,command/* redirect */.V2)((0,command/* cmd */.HW)('test', '-w', path), '>/dev/null 2>&1'), (0,command/* cmd */.HW)('sh', '-c', 'test -e "$1" && echo exists || echo missing', 'sh', path)));
+    if (r.code === 0 && r.stdout.trim() === '')
+        return ok('database', `SQLite file ${path} exists and is writable`);
+    if (r.stdout.trim() === 'missing')
+        return warn('database', `SQLite file ${path} does not exist yet`, 'Check database-url if the app should already have created it.');
+    return fail('database', `SQLite file ${path} is not writable by the SSH user`, `Fix its owner or mode on the server (e.g. \`sudo chown ${user} ${path}\`).`);
+}
+/**
+ * PostgreSQL's SSLRequest: 8 bytes that any PostgreSQL server answers with one byte, `S` or `N`, before any
+ * authentication. Tells "a PostgreSQL server listens there" without credentials or a driver.
+ */
+async function postgresProbe(host, port, timeoutMs = 5000) {
+    const { connect } = await Promise.resolve(/* import() */).then(__webpack_require__.t.bind(__webpack_require__, 7030, 23));
+    return new Promise((resolve, reject) => {
+        const socket = connect({ host, port });
+        const timer = setTimeout(() => socket.destroy(new Error(`no answer within ${(0,duration/* formatDuration */.a3)(timeoutMs)}`)), timeoutMs);
+        socket.once('connect', () => socket.write(Buffer.from([0, 0, 0, 8, 0x04, 0xd2, 0x16, 0x2f])));
+        socket.once('data', (data) => {
+            clearTimeout(timer);
+            socket.destroy();
+            resolve(data.length === 1 && (data[0] === 0x53 || data[0] === 0x4e) ? 'postgres' : 'other');
+        });
+        socket.once('error', (err) => {
+            clearTimeout(timer);
+            reject(new Error(err.code === 'ECONNREFUSED' ? 'connection refused' : err.message));
+        });
+        socket.once('close', () => {
+            clearTimeout(timer);
+            reject(new Error('the connection was closed without an answer'));
+        });
+    });
+}
+
+;// CONCATENATED MODULE: ./src/doctor/run.ts
+/** `belay doctor` / the doctor action: every check on every host, a ✓/⚠/✗ table, exit 1 on any ✗. */
+
+
+
+
+
+
+const ICON = { ok: '✓', warn: '⚠', fail: '✗' };
+async function runDoctor({ reporter, face, loaded }) {
+    const v = loaded.values;
+    const { targets, options } = (0,connection/* resolveConnection */.X)(v, face);
+    const pool = new transport_pool/* ConnectionPool */.j(options, reporter);
+    const rows = [];
+    try {
+        for (const target of targets) {
+            const label = (0,hosts/* hostLabel */.v)(target);
+            const results = await reporter.group(`Checking ${label}`, () => checkHost(pool, target, loaded.values));
+            rows.push(...results.map((r) => ({ host: label, ...r })));
+        }
+    }
+    finally {
+        await pool.closeAll();
+    }
+    const failures = rows.filter((r) => r.status === 'fail').length;
+    const warnings = rows.filter((r) => r.status === 'warn').length;
+    reporter.info(textTable(rows));
+    reporter.setOutput('ok', failures === 0);
+    reporter.setOutput('failures', failures);
+    reporter.setOutput('warnings', warnings);
+    reporter.setOutput('report', JSON.stringify(rows));
+    reporter.summary(`### ${failures ? '❌' : '✅'} belay doctor\n\n` +
+        (0,report_reporter/* markdownTable */.Qj)(['', 'Host', 'Check', 'Result', 'Fix'], rows.map((r) => [ICON[r.status], r.host, r.check, r.detail, r.fix ?? ''])));
+    const verdict = `${failures} failed, ${warnings} warning(s), ${rows.length - failures - warnings} ok`;
+    if (failures > 0) {
+        reporter.error(`doctor: ${verdict}. Fix the ✗ rows above and run doctor again.`);
+        return false;
+    }
+    reporter.info(`doctor: ${verdict}`);
+    return true;
+}
+async function checkHost(pool, target, v) {
+    let transport;
+    try {
+        transport = await pool.get(target);
+    }
+    catch (err) {
+        return [
+            {
+                check: 'connection',
+                status: 'fail',
+                detail: (0,errors/* describeError */.Uc)(err),
+                fix: 'See the message: fix the connection inputs, then run doctor again.',
+            },
+        ];
+    }
+    const connection = {
+        check: 'connection',
+        status: 'ok',
+        detail: `connected as ${target.user}; host key ${transport.hostKey ?? 'verified'}`,
+    };
+    // The checks share the one connection; each is its own channel, so they can run side by side.
+    const checks = [
+        checkDocker(transport, target.user),
+        checkCompose(transport),
+        checkDisk(transport, target.user, 'app-dir', v.appDir ?? 'belay', v.minFreeDisk ?? 1024 ** 3),
+        checkDisk(transport, target.user, 'backup-dir', v.backupDir ?? 'belay/backups', v.minFreeDisk ?? 1024 ** 3),
+        checkClock(transport, v.maxClockSkew ?? 30_000),
+    ];
+    if (v.databaseUrl)
+        checks.push(checkDatabase(transport, target.user, v.databaseUrl));
+    const settled = await Promise.allSettled(checks);
+    return [
+        connection,
+        ...settled.map((s, i) => s.status === 'fulfilled'
+            ? s.value
+            : {
+                check: ['docker', 'compose', 'disk (app-dir)', 'disk (backup-dir)', 'clock', 'database'][i],
+                status: 'fail',
+                detail: (0,errors/* describeError */.Uc)(s.reason),
+                fix: 'Run doctor again; if it persists, check the server.',
+            }),
+    ];
+}
+/** A plain-text table for logs and terminals: icon, host, check, result, and the fix on its own line. */
+function textTable(rows) {
+    const hostWidth = Math.max(4, ...rows.map((r) => r.host.length));
+    const checkWidth = Math.max(5, ...rows.map((r) => r.check.length));
+    const lines = [`   ${'HOST'.padEnd(hostWidth)}  ${'CHECK'.padEnd(checkWidth)}  RESULT`];
+    for (const r of rows) {
+        lines.push(`${ICON[r.status]}  ${r.host.padEnd(hostWidth)}  ${r.check.padEnd(checkWidth)}  ${r.detail}`);
+        if (r.fix)
+            lines.push(`   ${' '.repeat(hostWidth)}  ${' '.repeat(checkWidth)}  → ${r.fix}`);
+    }
+    return lines.join('\n');
+}
+
+
+/***/ })
+
+};
