@@ -342,8 +342,9 @@ function splitOnBreakpoints(sql) {
  */
 function needsNoTransaction(statements, text) {
     const directive = findDirective(text);
-    if (directive !== undefined)
+    if (directive !== undefined) {
         return { reason: 'the file has the directive "-- belay:no-transaction"', line: directive };
+    }
     for (const statement of statements) {
         // A drizzle piece can hold several statements when its author left out the breakpoints: look at each.
         const inner = splitStatements(statement.sql);
@@ -361,7 +362,7 @@ function needsNoTransaction(statements, text) {
 /** 1-based line of the first `-- belay:no-transaction` comment that stands on its own line. */
 function findDirective(text) {
     // Cheap test first: nearly every file has no directive, and this runs once per migration.
-    if (!text.includes('belay:no-transaction'))
+    if (!/belay:no-transaction/i.test(text))
         return undefined;
     const lines = new LineCounter(text);
     for (const token of tokenize(text)) {
@@ -412,8 +413,9 @@ function refusedInTransaction(statement) {
         case 'ALTER':
             if (second === 'SYSTEM')
                 return 'ALTER SYSTEM';
-            if (second === 'DATABASE' && words[3] === 'SET' && words[4] === 'TABLESPACE')
+            if (second === 'DATABASE' && words[3] === 'SET' && words[4] === 'TABLESPACE') {
                 return 'ALTER DATABASE … SET TABLESPACE';
+            }
             return second === 'TABLE' && detachesConcurrently(words)
                 ? 'ALTER TABLE … DETACH PARTITION … CONCURRENTLY'
                 : undefined;
@@ -703,6 +705,7 @@ function dollarTagEnd(sql, at) {
 
 const FORMATS = ['drizzle', 'plain', 'flyway'];
 const JOURNAL = 'meta/_journal.json';
+const FIX_DIR = 'Point "dir" at the folder that holds your migration .sql files (relative to the repository root)';
 /** `V1__init.sql`, `V1.1__x.sql`, `V2_1__y.sql`: the version is digits separated by `.` or `_`. */
 const FLYWAY_VERSIONED = /^V(\d+(?:[._]\d+)*)__(.+)\.sql$/;
 /** Undo (`U1__…`, Flyway Teams) and repeatable (`R__…`) migrations, which belay does not run. */
@@ -733,9 +736,9 @@ function listSqlFiles(root) {
     catch (err) {
         const code = err.code;
         if (code === 'ENOENT')
-            throw new errors/* InputError */.dz('dir', `${root} does not exist`, fixDir());
+            throw new errors/* InputError */.dz('dir', `${root} does not exist`, FIX_DIR);
         if (code === 'ENOTDIR')
-            throw new errors/* InputError */.dz('dir', `${root} is not a directory`, fixDir());
+            throw new errors/* InputError */.dz('dir', `${root} is not a directory`, FIX_DIR);
         throw new errors/* InputError */.dz('dir', `${root} cannot be read (${code ?? String(err)})`, 'Check its permissions');
     }
     return entries
@@ -744,9 +747,6 @@ function listSqlFiles(root) {
 }
 function isFileLink(root, entry) {
     return entry.isSymbolicLink() && ((0,external_node_fs_.statSync)((0,external_node_path_.join)(root, entry.name), { throwIfNoEntry: false })?.isFile() ?? false);
-}
-function fixDir() {
-    return 'Point "dir" at the folder that holds your migration .sql files (relative to the repository root)';
 }
 function detectFormat(root, sqlFiles) {
     if ((0,external_node_fs_.statSync)((0,external_node_path_.join)(root, JOURNAL), { throwIfNoEntry: false })?.isFile())
@@ -774,7 +774,7 @@ function noMigrations(root, format) {
         plain: 'it has no .sql file (other than *.down.sql)',
     }[format];
     // An empty folder is nearly always a wrong path, not a project without migrations.
-    return new errors/* InputError */.dz('dir', `no migrations in ${root}: ${what}`, fixDir());
+    return new errors/* InputError */.dz('dir', `no migrations in ${root}: ${what}`, FIX_DIR);
 }
 function listDrizzle(root, sqlFiles) {
     const journalPath = (0,external_node_path_.join)(root, JOURNAL);
@@ -923,6 +923,7 @@ function readMigration(root, entry, index, format) {
                 drizzle: {
                     when: entry.drizzle.when,
                     // drizzle-orm (0.45) hashes the decoded text without touching line endings; match it to the byte.
+                    // (Its main branch has started to turn CRLF into LF first: adopting a ledger may meet either hash.)
                     hash: sha256(text),
                     breakpoints: entry.drizzle.breakpoints,
                 },

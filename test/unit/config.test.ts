@@ -136,11 +136,20 @@ describe('bad input, every input type', () => {
     ['hostFingerprint', 'MD5:aa:bb', /Invalid input "host-fingerprint": "MD5:aa:bb" is not a SHA256 fingerprint/],
     ['healthyThreshold', '0', /Invalid input "healthy-threshold": 0 is out of range/],
     ['viaSsh', 'maybe', /Invalid input "via-ssh": "maybe" is not true or false\. Use true or false\./],
+    ['mode', 'deploy', /Invalid input "mode": "deploy" is not one of plan, verify, apply/],
+    ['format', 'rails', /Invalid input "format": "rails" is not one of auto, drizzle, plain, flyway/],
   ];
   for (const [key, value, pattern] of cases) {
     it(`${inputName(key)} = ${JSON.stringify(value)}`, () => {
-      const command = COMMANDS.health.inputs.includes(key as never) ? COMMANDS.health : COMMANDS.doctor;
-      const err = catchError(() => loadConfig(command, src({ given: { url: 'http://x', [inputName(key)]: value } })));
+      const command = [COMMANDS.health, COMMANDS.doctor, COMMANDS.migrate].find((c) =>
+        c.inputs.includes(key as never),
+      )!;
+      const err = catchError(() =>
+        loadConfig(
+          command,
+          src({ given: { url: 'http://x', 'database-url': 'postgres://x/y', [inputName(key)]: value } }),
+        ),
+      );
       expect(err).toBeInstanceOf(InputError);
       expect(err.message).toMatch(pattern);
       expect(err.message).not.toContain('\n');
@@ -167,6 +176,7 @@ describe('bad input, every input type', () => {
           'JSON',
           'status list',
           'text or /regex/',
+          'identifier',
         ].includes(spec.kind)
       ) {
         expect(covered).toContain(spec.kind);
