@@ -96,6 +96,8 @@ export const COMMANDS = {
       'databaseUrl',
       'ledgerSchema',
       'ledgerTable',
+      'drizzleSchema',
+      'drizzleTable',
       'allowOutOfOrder',
       'lockTimeout',
     ],

@@ -179,6 +179,16 @@ export const INPUTS = {
   }),
   ledgerSchema: text({ description: "Schema of belay's ledger table.", default: 'belay', kind: 'identifier' }),
   ledgerTable: text({ description: "belay's ledger table.", default: 'schema_migrations', kind: 'identifier' }),
+  drizzleSchema: text({
+    description: "Schema of drizzle-orm's own migrations table, for drizzle folders (drizzle's `migrationsSchema`).",
+    default: 'drizzle',
+    kind: 'identifier',
+  }),
+  drizzleTable: text({
+    description: "drizzle-orm's own migrations table, for drizzle folders (drizzle's `migrationsTable`).",
+    default: '__drizzle_migrations',
+    kind: 'identifier',
+  }),
   allowOutOfOrder: boolean({
     description:
       'Apply a pending migration that sorts before the newest applied one (drizzle would skip it silently; belay refuses by default).',

@@ -6,7 +6,18 @@
 import type pg from 'pg';
 import { formatDuration } from '../core/duration.js';
 import type { Reporter } from '../report/reporter.js';
-import { planMigrations, type Plan } from './plan.js';
+import { BelayError } from '../core/errors.js';
+import {
+  adoptDrizzleHistory,
+  adoptedLedgerRows,
+  drizzleWouldRun,
+  ensureDrizzleTable,
+  readDrizzleRows,
+  recordDrizzleMigration,
+  unmatchedRowMessage,
+  type DrizzleTable,
+} from './drizzle.js';
+import { planMigrations, type LedgerRow, type Plan } from './plan.js';
 import {
   acquireLock,
   applyMigration,
@@ -14,6 +25,7 @@ import {
   ensureLedger,
   lockKey,
   readLedger,
+  recordAdopted,
   type LedgerName,
 } from './postgres.js';
 import type { Migration } from './types.js';
@@ -31,6 +43,8 @@ export interface MigrateOptions {
   readonly reporter: Reporter;
   /** How often to retry the lock; tests use a short one. */
   readonly lockPollMs?: number;
+  /** For drizzle folders: drizzle-orm's own table, kept in step so the app's migrator finds nothing to do. */
+  readonly drizzle?: DrizzleTable;
 }
 
 export interface MigrateResult {
@@ -56,21 +70,84 @@ export async function migrateDatabase(options: MigrateOptions): Promise<MigrateR
       await ensureLedger(work, options.ledger);
     }
     // Read after the lock: a run that waited sees what the other one applied.
-    const ledger = (await ledgerExists(work, options.ledger)) ? await readLedger(work, options.ledger) : [];
+    let ledger = (await ledgerExists(work, options.ledger)) ? await readLedger(work, options.ledger) : [];
+    if (options.drizzle) ledger = await adoptFromDrizzle(work, ledger, options.drizzle, options);
     const plan = planMigrations(options.migrations, ledger, { allowOutOfOrder: options.allowOutOfOrder ?? false });
     const applied: { name: string; ms: number }[] = [];
     if (options.mode === 'apply' && plan.problems.length === 0) {
+      const drizzle = options.drizzle;
+      if (drizzle) await ensureDrizzleTable(work, drizzle);
       for (const migration of plan.pending) {
-        const ms = await applyMigration(work, migration, { ledger: options.ledger, appliedBy: options.appliedBy });
+        const ms = await applyMigration(work, migration, {
+          ledger: options.ledger,
+          appliedBy: options.appliedBy,
+          ...(drizzle ? { alsoRecord: (c: pg.Client) => recordDrizzleMigration(c, drizzle, migration) } : {}),
+        });
         applied.push({ name: migration.name, ms });
         options.reporter.info(`applied ${migration.file} in ${formatDuration(ms)}`);
       }
+      if (drizzle) await checkDrizzleInStep(work, drizzle, options);
     }
     return { plan, applied };
   } finally {
     await release?.().catch(() => undefined);
     await lock?.end().catch(() => undefined);
     await work.end().catch(() => undefined);
+  }
+}
+
+/**
+ * A database drizzle-orm already migrated: tie its rows to the folder (by hash, then by journal time) and record
+ * them in belay's ledger without running anything. A drizzle row that matches no file, or a file whose content
+ * changed since drizzle applied it, stops the run: belay never adopts what it cannot verify. In plan and verify
+ * modes nothing is written; the adopted rows are only used to verify.
+ */
+async function adoptFromDrizzle(
+  client: pg.Client,
+  ledger: LedgerRow[],
+  table: DrizzleTable,
+  options: MigrateOptions,
+): Promise<LedgerRow[]> {
+  const adoption = adoptDrizzleHistory(options.migrations, await readDrizzleRows(client, table), ledger);
+  if (adoption.unmatched.length > 0) {
+    const more = adoption.unmatched.length > 1 ? ` (and ${adoption.unmatched.length - 1} more such rows)` : '';
+    throw new BelayError(unmatchedRowMessage(adoption.unmatched[0]!, table) + more);
+  }
+  const changed = adoption.adopted.find((m) => m.difference === 'content');
+  if (changed) {
+    throw new BelayError(
+      `${changed.migration.file} was edited after drizzle applied it: drizzle recorded sha256 ${changed.row.hash}, ` +
+        `the file now has ${changed.migration.drizzle!.hash}. Restore the applied version from git and put the change in a new migration.`,
+    );
+  }
+  if (adoption.adopted.length === 0) return ledger;
+  for (const m of adoption.adopted) {
+    if (m.by === 'created_at') {
+      options.reporter.warn(
+        `${m.migration.file}: matched drizzle's row by its journal time; the file differs only in line endings.`,
+      );
+    }
+  }
+  if (options.mode !== 'apply') return [...ledger, ...adoptedLedgerRows(adoption)];
+  await ensureLedger(client, options.ledger);
+  await recordAdopted(
+    client,
+    options.ledger,
+    adoption.adopted.map((m) => ({ migration: m.migration, note: `adopted from drizzle (matched by ${m.by})` })),
+    options.appliedBy,
+  );
+  options.reporter.info(`adopted ${adoption.adopted.length} migration(s) drizzle had applied, without running them`);
+  return readLedger(client, options.ledger);
+}
+
+/** After applying: drizzle-orm's migrator, run by the app on start, must find nothing to run. */
+async function checkDrizzleInStep(client: pg.Client, table: DrizzleTable, options: MigrateOptions): Promise<void> {
+  const wouldRun = drizzleWouldRun(options.migrations, await readDrizzleRows(client, table));
+  if (wouldRun.length > 0) {
+    throw new BelayError(
+      `drizzle-orm's migrator would run ${wouldRun.map((m) => m.file).join(', ')} again: its table ` +
+        `${table.schema}.${table.table} is not in step with belay's ledger. Check its rows (created_at must be the journal's "when").`,
+    );
   }
 }
 

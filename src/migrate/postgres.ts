@@ -114,6 +114,12 @@ export async function acquireLock(client: pg.Client, key: bigint, options: LockO
 export interface ApplyContext {
   readonly ledger: LedgerName;
   readonly appliedBy: string;
+  /**
+   * Another record to write in the same transaction as belay's ledger row (drizzle's own table), so that both
+   * say "applied" or neither does. For a migration outside a transaction it is written with the final row,
+   * never with the `started` one.
+   */
+  readonly alsoRecord?: (client: pg.Client) => Promise<unknown>;
 }
 
 /** A migration that failed: which file, which statement (line), and PostgreSQL's own message. */
@@ -151,17 +157,45 @@ export async function applyMigration(client: pg.Client, migration: Migration, ct
     );
     await runStatements(client, migration, false);
     const ms = Date.now() - started;
-    await record(ms);
+    await inTransaction(client, async () => {
+      await record(ms);
+      await ctx.alsoRecord?.(client);
+    });
     return ms;
   }
 
-  await client.query('BEGIN');
-  try {
+  return inTransaction(client, async () => {
     await runStatements(client, migration, true);
     const ms = Date.now() - started;
     await record(ms);
-    await client.query('COMMIT');
+    await ctx.alsoRecord?.(client);
     return ms;
+  });
+}
+
+/** Record migrations another tool already applied (drizzle's history), without running them, in one transaction. */
+export async function recordAdopted(
+  client: pg.Client,
+  ledger: LedgerName,
+  adopted: readonly { readonly migration: Migration; readonly note: string }[],
+  appliedBy: string,
+): Promise<void> {
+  await inTransaction(client, async () => {
+    for (const { migration, note } of adopted) {
+      await client.query(
+        `INSERT INTO ${qualified(ledger)} (name, checksum, state, applied_by, note) VALUES ($1, $2, 'applied', $3, $4)`,
+        [migration.name, migration.checksum, appliedBy, note],
+      );
+    }
+  });
+}
+
+async function inTransaction<T>(client: pg.Client, work: () => Promise<T>): Promise<T> {
+  await client.query('BEGIN');
+  try {
+    const result = await work();
+    await client.query('COMMIT');
+    return result;
   } catch (err) {
     await client.query('ROLLBACK').catch(() => undefined);
     throw err;

@@ -35,6 +35,9 @@ export async function runMigrate({ reporter, face, loaded, cwd }: RunContext): P
         allowOutOfOrder: v.allowOutOfOrder ?? false,
         appliedBy: actor(),
         reporter,
+        ...(folder.format === 'drizzle'
+          ? { drizzle: { schema: v.drizzleSchema ?? 'drizzle', table: v.drizzleTable ?? '__drizzle_migrations' } }
+          : {}),
       }),
     );
   } catch (err) {

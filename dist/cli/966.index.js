@@ -1,11 +1,11 @@
 import { fileURLToPath as __belayPath } from 'node:url';
 const __filename = __belayPath(import.meta.url);
 const __dirname = __filename.slice(0, __filename.lastIndexOf('/'));
-export const id = 727;
-export const ids = [727];
+export const id = 966;
+export const ids = [966];
 export const modules = {
 
-/***/ 2727:
+/***/ 7966:
 /***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
 
 // ESM COMPAT FLAG
@@ -26,6 +26,147 @@ var duration = __webpack_require__(8571);
 var errors = __webpack_require__(4296);
 // EXTERNAL MODULE: ./src/report/reporter.ts
 var report_reporter = __webpack_require__(4969);
+;// CONCATENATED MODULE: ./src/migrate/drizzle.ts
+/** drizzle-orm's defaults for PostgreSQL (MigrationConfig.migrationsSchema / migrationsTable). */
+const DEFAULT_DRIZZLE_TABLE = { schema: 'drizzle', table: '__drizzle_migrations' };
+const quoteIdent = (name) => `"${name.replace(/"/g, '""')}"`;
+const qualified = (t) => `${quoteIdent(t.schema)}.${quoteIdent(t.table)}`;
+/** Create the schema and table with drizzle's own DDL: same names, types and nullability, and no extra column. */
+async function ensureDrizzleTable(client, t) {
+    await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(t.schema)}`);
+    await client.query(`CREATE TABLE IF NOT EXISTS ${qualified(t)} (
+       id SERIAL PRIMARY KEY,
+       hash text NOT NULL,
+       created_at bigint
+     )`);
+}
+/** Every row of drizzle's table in insertion order, or [] when the table does not exist (drizzle never ran). */
+async function readDrizzleRows(client, t) {
+    const exists = await client.query('SELECT to_regclass($1) AS found', [qualified(t)]);
+    if (exists.rows[0]?.found == null)
+        return [];
+    // bigint arrives from pg as a string; journal `when` values are far below 2^53, so Number() is exact.
+    const { rows } = await client.query(`SELECT id, hash, created_at FROM ${qualified(t)} ORDER BY id`);
+    return rows.map((r) => ({ id: r.id, hash: r.hash, createdAt: r.created_at === null ? null : Number(r.created_at) }));
+}
+/**
+ * Write the row drizzle's migrator would have written for `migration`. Call it on the connection that applies the
+ * migration, inside the same transaction as belay's own ledger row, so both are committed or neither is.
+ *
+ * created_at must be the journal's `when`, not the current time: drizzle decides what is pending by comparing each
+ * `when` with the newest created_at, so a wall-clock value would hide every migration generated before the deploy
+ * but applied later, and a skewed clock could make drizzle run an applied migration again.
+ */
+async function recordDrizzleMigration(client, t, migration) {
+    if (!migration.drizzle) {
+        throw new Error(`${migration.file} is not from a drizzle folder; it has no drizzle hash or journal time`);
+    }
+    await client.query(`INSERT INTO ${qualified(t)} ("hash", "created_at") VALUES ($1, $2)`, [
+        migration.drizzle.hash,
+        migration.drizzle.when,
+    ]);
+}
+/**
+ * Tie the rows of drizzle's table to the folder's migrations, for a database drizzle already migrated: by hash
+ * first (the file is exactly what drizzle applied), then by created_at = journal `when` (the file changed since,
+ * e.g. its line endings). Each row and each migration is used at most once; a `when` shared by two unmatched
+ * migrations is ambiguous and matches neither. Migrations already in belay's `ledger` are matched (so their rows
+ * are not reported) but not adopted again: belay's own checksum stays the authority, so an edit made after belay
+ * recorded a migration is still reported as `edited`, never laundered by adoption.
+ *
+ * A migration drizzle skipped (its `when` is older than the newest row, e.g. generated on a branch merged late)
+ * has no row, so it is not adopted: belay, which goes by journal order, sees it as pending (or as out of order when
+ * the journal lists it before an applied one) instead of skipping it silently.
+ */
+function adoptDrizzleHistory(migrations, rows, ledger = []) {
+    // Indexed, so that verifying a history of thousands of migrations stays linear.
+    const byHash = groupBy(migrations, (m) => m.drizzle?.hash);
+    const byWhen = groupBy(migrations, (m) => m.drizzle?.when);
+    const claimed = new Set();
+    const matches = new Map();
+    const claim = (row, migration, by) => {
+        if (!migration)
+            return;
+        claimed.add(migration);
+        matches.set(row, { migration, row, by, difference: differenceOf(migration, row) });
+    };
+    const free = (row) => !matches.has(row);
+    const unclaimed = (list) => (list ?? []).filter((m) => !claimed.has(m));
+    // Equal hash and equal `when` first, so that two files with the same text (so the same hash) get one row each.
+    for (const row of rows.filter(free)) {
+        claim(row, unclaimed(byHash.get(row.hash)).find((m) => m.drizzle.when === row.createdAt), 'hash');
+    }
+    for (const row of rows.filter(free))
+        claim(row, unclaimed(byHash.get(row.hash))[0], 'hash');
+    for (const row of rows.filter(free)) {
+        const sameWhen = row.createdAt === null ? [] : unclaimed(byWhen.get(row.createdAt));
+        if (sameWhen.length === 1)
+            claim(row, sameWhen[0], 'created_at');
+    }
+    const inLedger = new Set(ledger.map((r) => r.name));
+    const adopted = [...matches.values()]
+        .filter((m) => !inLedger.has(m.migration.name))
+        .sort((a, b) => a.migration.index - b.migration.index);
+    return { adopted, unmatched: rows.filter(free) };
+}
+function groupBy(migrations, key) {
+    const groups = new Map();
+    for (const m of migrations) {
+        const k = key(m);
+        if (k === undefined)
+            continue;
+        const group = groups.get(k);
+        if (group)
+            group.push(m);
+        else
+            groups.set(k, [m]);
+    }
+    return groups;
+}
+function differenceOf(migration, row) {
+    if (migration.drizzle.hash === row.hash)
+        return 'none';
+    // drizzle hashes the UTF-8 text, which for a valid UTF-8 file is the sha256 of its bytes: the same kind of
+    // checksum as the file's CRLF/LF variants.
+    return migration.equivalentChecksums.includes(row.hash) ? 'line-endings' : 'content';
+}
+/** The ledger rows adoption stands for: what `plan`/`verify` modes should verify against without writing them. */
+function adoptedLedgerRows(adoption) {
+    return adoption.adopted.map((m) => ({ name: m.migration.name, checksum: m.migration.checksum, state: 'applied' }));
+}
+/**
+ * The migrations drizzle-orm's migrator would run against a table holding `rows`: those whose `when` is greater
+ * than the created_at of the row `ORDER BY created_at DESC LIMIT 1` picks. PostgreSQL sorts NULL first in DESC
+ * order, and drizzle reads it as Number(null) = 0, so a single NULL created_at makes drizzle run everything.
+ * After belay applies a drizzle folder this must be empty, or the app's migrator would run migrations again.
+ */
+function drizzleWouldRun(migrations, rows) {
+    const withDrizzle = migrations.filter((m) => m.drizzle);
+    if (rows.length === 0)
+        return withDrizzle;
+    // A loop, not Math.max(...spread): tables of tens of thousands of rows must not hit the argument limit.
+    let last = -Infinity;
+    for (const r of rows) {
+        if (r.createdAt === null) {
+            last = 0;
+            break;
+        }
+        last = Math.max(last, r.createdAt);
+    }
+    return withDrizzle.filter((m) => last < m.drizzle.when);
+}
+/** One line for a row that matches no migration: what it is and the way out. */
+function unmatchedRowMessage(row, t) {
+    const when = row.createdAt === null ? 'no created_at' : `created_at ${row.createdAt} (${isoOrRaw(row.createdAt)})`;
+    return (`${qualified(t)} row ${row.id} (hash ${row.hash.slice(0, 12)}…, ${when}) matches no migration in the folder by ` +
+        'hash or by journal time: drizzle applied a migration this folder no longer has. Restore its .sql file and ' +
+        'journal entry from git, or point "dir" at the folder this database was migrated from.');
+}
+function isoOrRaw(ms) {
+    const date = new Date(ms);
+    return Number.isNaN(date.getTime()) ? 'not a time' : date.toISOString();
+}
+
 ;// CONCATENATED MODULE: ./src/migrate/plan.ts
 function planMigrations(migrations, ledger, options = {}) {
     const rows = new Map(ledger.map((r) => [r.name, r]));
@@ -104,8 +245,8 @@ var esm = __webpack_require__(6230);
 
 
 
-const quoteIdent = (name) => `"${name.replace(/"/g, '""')}"`;
-const qualified = (l) => `${quoteIdent(l.schema)}.${quoteIdent(l.table)}`;
+const postgres_quoteIdent = (name) => `"${name.replace(/"/g, '""')}"`;
+const postgres_qualified = (l) => `${postgres_quoteIdent(l.schema)}.${postgres_quoteIdent(l.table)}`;
 /** Connect with a one-line error that names the server but never the password. */
 async function connectPostgres(url, applicationName = 'belay') {
     const client = new esm/* default.Client */.Ay.Client({ connectionString: url, application_name: applicationName });
@@ -132,8 +273,8 @@ function describeServer(url) {
     }
 }
 async function ensureLedger(client, ledger) {
-    await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(ledger.schema)}`);
-    await client.query(`CREATE TABLE IF NOT EXISTS ${qualified(ledger)} (
+    await client.query(`CREATE SCHEMA IF NOT EXISTS ${postgres_quoteIdent(ledger.schema)}`);
+    await client.query(`CREATE TABLE IF NOT EXISTS ${postgres_qualified(ledger)} (
        name text PRIMARY KEY,
        checksum text NOT NULL,
        state text NOT NULL CHECK (state IN ('applied', 'started')),
@@ -144,7 +285,7 @@ async function ensureLedger(client, ledger) {
      )`);
 }
 async function readLedger(client, ledger) {
-    const result = await client.query(`SELECT name, checksum, state, applied_at FROM ${qualified(ledger)} ORDER BY applied_at, name`);
+    const result = await client.query(`SELECT name, checksum, state, applied_at FROM ${postgres_qualified(ledger)} ORDER BY applied_at, name`);
     return result.rows.map((r) => ({ name: r.name, checksum: r.checksum, state: r.state, appliedAt: r.applied_at }));
 }
 /**
@@ -201,22 +342,40 @@ class MigrationFailed extends errors/* BelayError */.oT {
 /** Apply one migration and record it; returns the time it took in milliseconds. */
 async function applyMigration(client, migration, ctx) {
     const started = Date.now();
-    const record = (ms) => client.query(`INSERT INTO ${qualified(ctx.ledger)} (name, checksum, state, execution_ms, applied_by) VALUES ($1, $2, 'applied', $3, $4)
+    const record = (ms) => client.query(`INSERT INTO ${postgres_qualified(ctx.ledger)} (name, checksum, state, execution_ms, applied_by) VALUES ($1, $2, 'applied', $3, $4)
        ON CONFLICT (name) DO UPDATE SET state = 'applied', execution_ms = EXCLUDED.execution_ms, applied_at = now()`, [migration.name, migration.checksum, ms, ctx.appliedBy]);
     if (migration.noTransaction) {
-        await client.query(`INSERT INTO ${qualified(ctx.ledger)} (name, checksum, state, applied_by) VALUES ($1, $2, 'started', $3)`, [migration.name, migration.checksum, ctx.appliedBy]);
+        await client.query(`INSERT INTO ${postgres_qualified(ctx.ledger)} (name, checksum, state, applied_by) VALUES ($1, $2, 'started', $3)`, [migration.name, migration.checksum, ctx.appliedBy]);
         await runStatements(client, migration, false);
         const ms = Date.now() - started;
-        await record(ms);
+        await inTransaction(client, async () => {
+            await record(ms);
+            await ctx.alsoRecord?.(client);
+        });
         return ms;
     }
-    await client.query('BEGIN');
-    try {
+    return inTransaction(client, async () => {
         await runStatements(client, migration, true);
         const ms = Date.now() - started;
         await record(ms);
-        await client.query('COMMIT');
+        await ctx.alsoRecord?.(client);
         return ms;
+    });
+}
+/** Record migrations another tool already applied (drizzle's history), without running them, in one transaction. */
+async function recordAdopted(client, ledger, adopted, appliedBy) {
+    await inTransaction(client, async () => {
+        for (const { migration, note } of adopted) {
+            await client.query(`INSERT INTO ${postgres_qualified(ledger)} (name, checksum, state, applied_by, note) VALUES ($1, $2, 'applied', $3, $4)`, [migration.name, migration.checksum, appliedBy, note]);
+        }
+    });
+}
+async function inTransaction(client, work) {
+    await client.query('BEGIN');
+    try {
+        const result = await work();
+        await client.query('COMMIT');
+        return result;
     }
     catch (err) {
         await client.query('ROLLBACK').catch(() => undefined);
@@ -238,6 +397,8 @@ async function runStatements(client, migration, inTransaction) {
 
 
 
+
+
 async function migrateDatabase(options) {
     const work = await connectPostgres(options.url, 'belay migrate');
     let lock;
@@ -254,15 +415,26 @@ async function migrateDatabase(options) {
             await ensureLedger(work, options.ledger);
         }
         // Read after the lock: a run that waited sees what the other one applied.
-        const ledger = (await ledgerExists(work, options.ledger)) ? await readLedger(work, options.ledger) : [];
+        let ledger = (await ledgerExists(work, options.ledger)) ? await readLedger(work, options.ledger) : [];
+        if (options.drizzle)
+            ledger = await adoptFromDrizzle(work, ledger, options.drizzle, options);
         const plan = planMigrations(options.migrations, ledger, { allowOutOfOrder: options.allowOutOfOrder ?? false });
         const applied = [];
         if (options.mode === 'apply' && plan.problems.length === 0) {
+            const drizzle = options.drizzle;
+            if (drizzle)
+                await ensureDrizzleTable(work, drizzle);
             for (const migration of plan.pending) {
-                const ms = await applyMigration(work, migration, { ledger: options.ledger, appliedBy: options.appliedBy });
+                const ms = await applyMigration(work, migration, {
+                    ledger: options.ledger,
+                    appliedBy: options.appliedBy,
+                    ...(drizzle ? { alsoRecord: (c) => recordDrizzleMigration(c, drizzle, migration) } : {}),
+                });
                 applied.push({ name: migration.name, ms });
                 options.reporter.info(`applied ${migration.file} in ${(0,duration/* formatDuration */.a3)(ms)}`);
             }
+            if (drizzle)
+                await checkDrizzleInStep(work, drizzle, options);
         }
         return { plan, applied };
     }
@@ -270,6 +442,45 @@ async function migrateDatabase(options) {
         await release?.().catch(() => undefined);
         await lock?.end().catch(() => undefined);
         await work.end().catch(() => undefined);
+    }
+}
+/**
+ * A database drizzle-orm already migrated: tie its rows to the folder (by hash, then by journal time) and record
+ * them in belay's ledger without running anything. A drizzle row that matches no file, or a file whose content
+ * changed since drizzle applied it, stops the run: belay never adopts what it cannot verify. In plan and verify
+ * modes nothing is written; the adopted rows are only used to verify.
+ */
+async function adoptFromDrizzle(client, ledger, table, options) {
+    const adoption = adoptDrizzleHistory(options.migrations, await readDrizzleRows(client, table), ledger);
+    if (adoption.unmatched.length > 0) {
+        const more = adoption.unmatched.length > 1 ? ` (and ${adoption.unmatched.length - 1} more such rows)` : '';
+        throw new errors/* BelayError */.oT(unmatchedRowMessage(adoption.unmatched[0], table) + more);
+    }
+    const changed = adoption.adopted.find((m) => m.difference === 'content');
+    if (changed) {
+        throw new errors/* BelayError */.oT(`${changed.migration.file} was edited after drizzle applied it: drizzle recorded sha256 ${changed.row.hash}, ` +
+            `the file now has ${changed.migration.drizzle.hash}. Restore the applied version from git and put the change in a new migration.`);
+    }
+    if (adoption.adopted.length === 0)
+        return ledger;
+    for (const m of adoption.adopted) {
+        if (m.by === 'created_at') {
+            options.reporter.warn(`${m.migration.file}: matched drizzle's row by its journal time; the file differs only in line endings.`);
+        }
+    }
+    if (options.mode !== 'apply')
+        return [...ledger, ...adoptedLedgerRows(adoption)];
+    await ensureLedger(client, options.ledger);
+    await recordAdopted(client, options.ledger, adoption.adopted.map((m) => ({ migration: m.migration, note: `adopted from drizzle (matched by ${m.by})` })), options.appliedBy);
+    options.reporter.info(`adopted ${adoption.adopted.length} migration(s) drizzle had applied, without running them`);
+    return readLedger(client, options.ledger);
+}
+/** After applying: drizzle-orm's migrator, run by the app on start, must find nothing to run. */
+async function checkDrizzleInStep(client, table, options) {
+    const wouldRun = drizzleWouldRun(options.migrations, await readDrizzleRows(client, table));
+    if (wouldRun.length > 0) {
+        throw new errors/* BelayError */.oT(`drizzle-orm's migrator would run ${wouldRun.map((m) => m.file).join(', ')} again: its table ` +
+            `${table.schema}.${table.table} is not in step with belay's ledger. Check its rows (created_at must be the journal's "when").`);
     }
 }
 async function ledgerExists(client, ledger) {
@@ -1016,6 +1227,9 @@ async function runMigrate({ reporter, face, loaded, cwd }) {
             allowOutOfOrder: v.allowOutOfOrder ?? false,
             appliedBy: actor(),
             reporter,
+            ...(folder.format === 'drizzle'
+                ? { drizzle: { schema: v.drizzleSchema ?? 'drizzle', table: v.drizzleTable ?? '__drizzle_migrations' } }
+                : {}),
         }));
     }
     catch (err) {
