@@ -165,6 +165,24 @@ export const INPUTS = {
     kind: 'path',
   }),
   databaseUrl,
+  // The database as seen from the server, reached through the SSH connection (instead of database-url).
+  dbHost: text({
+    description:
+      'Database host as seen from the server, reached through the SSH connection when database-url is not set.',
+    default: '127.0.0.1',
+    kind: 'host',
+  }),
+  dbPort: integer({
+    description: 'Database port as seen from the server.',
+    default: '5432',
+    min: 1,
+    max: 65535,
+    kind: 'port',
+  }),
+  database: text({ description: 'Database name, with db-host (through SSH).', kind: 'name' }),
+  dbUser: text({ description: 'Database user, with db-host (through SSH).', kind: 'user' }),
+  dbPassword: text({ description: 'Database password, with db-host (through SSH).', secret: true, kind: 'secret' }),
+
   // Migrations.
   mode: oneOf(['plan', 'verify', 'apply'] as const, {
     description:
@@ -188,6 +206,11 @@ export const INPUTS = {
     description: "drizzle-orm's own migrations table, for drizzle folders (drizzle's `migrationsTable`).",
     default: '__drizzle_migrations',
     kind: 'identifier',
+  }),
+  againstRef: text({
+    description:
+      'With `mode: verify`: compare the folder with this git ref (e.g. `origin/main`) instead of a database, for pull requests: an edited, removed or renamed migration of the base, or a new one sorting before the newest on the base, fails with an annotation.',
+    kind: 'git ref',
   }),
   allowOutOfOrder: boolean({
     description:

@@ -4,17 +4,18 @@ import { missing } from '../config/load.js';
 import { formatDuration } from '../core/duration.js';
 import { InputError } from '../core/errors.js';
 import type { RunContext } from '../engine.js';
-import { markdownTable } from '../report/reporter.js';
+import { resolveConnection } from '../config/connection.js';
+import { markdownTable, secretsOfUrl } from '../report/reporter.js';
+import { ConnectionPool } from '../transport/pool.js';
 import { migrateDatabase, type MigrateResult } from './engine.js';
+import { compareWithBase, readFolderAtRef } from './against-ref.js';
 import { readMigrationFolder } from './folder.js';
 import { MigrationFailed } from './postgres.js';
 
 export async function runMigrate({ reporter, face, loaded, cwd }: RunContext): Promise<boolean> {
   const v = loaded.values;
-  if (!v.databaseUrl) throw missing('databaseUrl', face);
-  if (!/^postgres(ql)?:\/\//.test(v.databaseUrl)) {
-    throw new InputError('database-url', 'migrate supports PostgreSQL only', 'Give a postgres:// URL.');
-  }
+  if (v.againstRef) return reviewAgainstRef({ reporter, face, loaded, cwd });
+  checkDatabaseInputs(v, face);
   const dir = resolve(cwd, v.dir ?? 'migrations');
   const folder = readMigrationFolder(dir, v.format ?? 'auto');
   // Annotations point at files relative to the workspace, as the pull request shows them.
@@ -23,11 +24,12 @@ export async function runMigrate({ reporter, face, loaded, cwd }: RunContext): P
   reporter.info(`${folder.migrations.length} migration(s) in ${relative(cwd, dir) || '.'} (${folder.format})`);
 
   const mode = v.mode ?? 'apply';
+  const database = await openDatabase(v, face, reporter);
   let result: MigrateResult;
   try {
     result = await reporter.group(`migrate (${mode})`, () =>
       migrateDatabase({
-        url: v.databaseUrl!,
+        url: database.url,
         migrations: folder.migrations,
         mode,
         ledger: { schema: v.ledgerSchema ?? 'belay', table: v.ledgerTable ?? 'schema_migrations' },
@@ -45,6 +47,8 @@ export async function runMigrate({ reporter, face, loaded, cwd }: RunContext): P
     reporter.error(err.message, { file: fileOf(err.migration.file), line: err.line, title: 'Migration failed' });
     reporter.setOutput('status', 'failed');
     return false;
+  } finally {
+    await database.close();
   }
 
   const { plan, applied } = result;
@@ -84,6 +88,83 @@ export async function runMigrate({ reporter, face, loaded, cwd }: RunContext): P
         : '✓ up to date: every applied migration verified',
   );
   return true;
+}
+
+type Values = RunContext['loaded']['values'];
+
+/**
+ * Review time, no database: the folder against the base branch. What a pull request changes in migrations that
+ * are already on the base is exactly what the database check would refuse at deploy, only later.
+ */
+async function reviewAgainstRef({ reporter, loaded, cwd }: RunContext): Promise<boolean> {
+  const v = loaded.values;
+  if ((v.mode ?? 'apply') !== 'verify') {
+    throw new InputError('against-ref', 'it only works with mode: verify', 'Set mode: verify, or drop against-ref.');
+  }
+  const dir = resolve(cwd, v.dir ?? 'migrations');
+  const head = readMigrationFolder(dir, v.format ?? 'auto');
+  const base = await readFolderAtRef(cwd, v.againstRef!, dir, head.format);
+  const problems = compareWithBase(base, head);
+  const fileOf = (file: string) => relative(cwd, join(dir, file));
+  const known = new Set(base?.migrations.map((m) => m.name) ?? []);
+  const added = head.migrations.filter((m) => !known.has(m.name)).map((m) => m.name);
+  reporter.summary(
+    `### belay migrate: ${v.againstRef} → this branch\n\n` +
+      markdownTable(
+        ['Migration', 'Problem'],
+        problems.length ? problems.map((p) => [p.file, `${p.kind}: ${p.message}`]) : [['(all)', 'none']],
+      ),
+  );
+  reporter.setOutput('applied', '[]');
+  reporter.setOutput('pending', JSON.stringify(added));
+  for (const p of problems) reporter.error(p.message, { file: fileOf(p.file), title: `Migration ${p.kind}` });
+  reporter.setOutput('status', problems.length ? 'drift' : 'up-to-date');
+  if (problems.length) return false;
+  reporter.info(
+    `✓ ${known.size} migration(s) of ${v.againstRef} unchanged; ${added.length} new: ${added.join(', ') || 'none'}`,
+  );
+  return true;
+}
+
+/** Either database-url (reached directly), or database + db-user through the SSH connection to `host`. */
+function checkDatabaseInputs(v: Values, face: RunContext['face']): void {
+  if (v.databaseUrl) {
+    if (!/^postgres(ql)?:\/\//.test(v.databaseUrl)) {
+      throw new InputError('database-url', 'migrate supports PostgreSQL only', 'Give a postgres:// URL.');
+    }
+    return;
+  }
+  if (!v.host) throw missing('databaseUrl', face, 'it is required (or host, database and db-user, to go through SSH)');
+  if (!v.database) throw missing('database', face, 'it is required to reach the database through SSH');
+  if (!v.dbUser) throw missing('dbUser', face, 'it is required to reach the database through SSH');
+}
+
+/**
+ * The URL to connect to. Through SSH, a local forward reaches db-host:db-port as the server sees it, so the
+ * database needs no public port; the password only ever travels inside the connection, never in an argv.
+ */
+async function openDatabase(
+  v: Values,
+  face: RunContext['face'],
+  reporter: RunContext['reporter'],
+): Promise<{ url: string; close: () => Promise<void> }> {
+  if (v.databaseUrl) return { url: v.databaseUrl, close: async () => undefined };
+  const { targets, options } = resolveConnection(v, face);
+  const pool = new ConnectionPool(options, reporter);
+  try {
+    const server = targets[0]!;
+    const forward = await (await pool.get(server)).forward(v.dbHost ?? '127.0.0.1', v.dbPort ?? 5432);
+    const auth = `${encodeURIComponent(v.dbUser!)}${v.dbPassword ? `:${encodeURIComponent(v.dbPassword)}` : ''}`;
+    const url = `postgres://${auth}@${forward.localHost}:${forward.localPort}/${encodeURIComponent(v.database!)}`;
+    for (const secret of secretsOfUrl(url)) reporter.secret(secret);
+    reporter.info(
+      `database ${v.database} at ${v.dbHost ?? '127.0.0.1'}:${v.dbPort ?? 5432} as seen from ${server.host}, through SSH`,
+    );
+    return { url, close: () => pool.closeAll() };
+  } catch (err) {
+    await pool.closeAll();
+    throw err;
+  }
 }
 
 /** Who applied it, for the ledger: the workflow run on GitHub, the local user in a terminal. */

@@ -177,6 +177,8 @@ describe('bad input, every input type', () => {
           'status list',
           'text or /regex/',
           'identifier',
+          'name',
+          'git ref',
         ].includes(spec.kind)
       ) {
         expect(covered).toContain(spec.kind);

@@ -1,11 +1,11 @@
 import { fileURLToPath as __belayPath } from 'node:url';
 const __filename = __belayPath(import.meta.url);
 const __dirname = __filename.slice(0, __filename.lastIndexOf('/'));
-export const id = 966;
-export const ids = [966];
+export const id = 579;
+export const ids = [579];
 export const modules = {
 
-/***/ 7966:
+/***/ 1579:
 /***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
 
 // ESM COMPAT FLAG
@@ -24,8 +24,12 @@ var load = __webpack_require__(1036);
 var duration = __webpack_require__(8571);
 // EXTERNAL MODULE: ./src/core/errors.ts
 var errors = __webpack_require__(4296);
+// EXTERNAL MODULE: ./src/config/connection.ts
+var connection = __webpack_require__(9420);
 // EXTERNAL MODULE: ./src/report/reporter.ts
 var report_reporter = __webpack_require__(4969);
+// EXTERNAL MODULE: ./src/transport/pool.ts + 3 modules
+var transport_pool = __webpack_require__(2548);
 ;// CONCATENATED MODULE: ./src/migrate/drizzle.ts
 /** drizzle-orm's defaults for PostgreSQL (MigrationConfig.migrationsSchema / migrationsTable). */
 const DEFAULT_DRIZZLE_TABLE = { schema: 'drizzle', table: '__drizzle_migrations' };
@@ -490,8 +494,12 @@ async function ledgerExists(client, ledger) {
     return rows[0]?.found !== null && rows[0]?.found !== undefined;
 }
 
+// EXTERNAL MODULE: external "node:child_process"
+var external_node_child_process_ = __webpack_require__(1421);
 // EXTERNAL MODULE: external "node:fs"
 var external_node_fs_ = __webpack_require__(3024);
+// EXTERNAL MODULE: external "node:os"
+var external_node_os_ = __webpack_require__(8161);
 ;// CONCATENATED MODULE: ./src/migrate/sql.ts
 /** drizzle-kit's separator between statements; drizzle-orm splits on it as plain text. */
 const DRIZZLE_BREAKPOINT = '--> statement-breakpoint';
@@ -1191,6 +1199,362 @@ function lfToCrlf(bytes) {
     return Buffer.concat(parts);
 }
 
+;// CONCATENATED MODULE: ./src/migrate/against-ref.ts
+/**
+ * `against-ref`: the review-time check. It compares the migrations folder of a branch with the same folder at a git
+ * base (`origin/main`), with no database at all.
+ *
+ * Why this exists next to the database check: the ledger check runs at deploy time, when a merged edit of an
+ * applied migration is already on main and the only way out is a revert or `belay migrate accept`. At review time
+ * the same facts are visible from git alone: every migration on the base has been (or will be) applied somewhere,
+ * so editing, removing or renaming one, or adding one that sorts before the newest one, is a problem the database
+ * check would find later on every environment. Reporting it on the pull request, as annotations on the files,
+ * costs a reviewer nothing and stops it before merge (Atlas's atlas.sum does the same with a hash file; belay needs
+ * no extra file because git already has the base).
+ *
+ * The rules are the database check's rules (src/migrate/plan.ts), so that what passes here passes at deploy: the
+ * same names, the same "equivalent checksums" (CRLF and LF variants of a file are equal, nothing else is), the same
+ * order.
+ */
+
+
+
+
+
+
+const against_ref_JOURNAL = 'meta/_journal.json';
+const FIX_FETCH = 'Fetch it first (actions/checkout with fetch-depth: 0, or git fetch origin main).';
+/**
+ * The migrations folder as it is at git `ref`, read from git's objects without touching the work tree (which holds
+ * the branch under review, possibly with uncommitted changes). Returns undefined when the folder does not exist at
+ * the ref, or holds no `.sql` file there: the branch adds the first migrations, and there is no history to protect.
+ *
+ * - `repoDir`: a directory inside the repository (the checkout).
+ * - `dir`: the migrations folder, absolute or relative to `repoDir`: the same folder the branch's side is read from.
+ * - `format`: pass the format the branch's folder was read with, so that both sides are named and ordered by the
+ *   same rule (`auto` could pick differently on each side).
+ *
+ * The returned folder's `dir` is `<ref>:<path in the repository>` (e.g. `origin/main:db/migrations`): the files were
+ * read from a temporary directory that no longer exists.
+ */
+async function readFolderAtRef(repoDir, ref, dir, format) {
+    if (ref === '' || ref.startsWith('-') || /[\0\n\r]/.test(ref)) {
+        // A leading "-" would be read by git as an option; a newline would break cat-file's line protocol.
+        throw new errors/* InputError */.dz('against-ref', `"${ref}" is not a git revision`, 'Use a branch, tag or commit, such as origin/main.');
+    }
+    const top = await toplevel(repoDir);
+    const path = pathInRepository(top, (0,external_node_path_.resolve)(repoDir, dir));
+    // The commit's id, resolved once: every later read names this id, so a ref moved by a concurrent fetch cannot
+    // make the listing and the contents come from two different commits.
+    const commit = (await git(top, ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`], '', [0, 1])).stdout
+        .toString()
+        .trim();
+    if (commit === '')
+        throw new errors/* InputError */.dz('against-ref', `"${ref}" is not a commit in this repository`, FIX_FETCH);
+    const label = `${ref}:${path === '' ? '.' : path}`;
+    const tree = await folderTree(top, commit, path);
+    if (tree === undefined)
+        return undefined;
+    const sqlFiles = (await listTree(top, tree)).filter((e) => e.type === 'blob' && e.name.endsWith('.sql') && !e.name.includes('\n'));
+    if (sqlFiles.length === 0)
+        return undefined;
+    // `<commit>:<path>` names each blob; --follow-symlinks makes a symlinked migration read as its target's content
+    // at the same commit (what a checkout of that commit would read), not as whatever the work tree has there now.
+    const prefix = path === '' ? '' : `${path}/`;
+    const wanted = [...sqlFiles.map((e) => e.name), against_ref_JOURNAL];
+    const blobs = await catBlobs(top, wanted.map((name) => `${commit}:${prefix}${name}`));
+    const temp = (0,external_node_fs_.mkdtempSync)((0,external_node_path_.join)((0,external_node_os_.tmpdir)(), 'belay-against-ref-'));
+    try {
+        (0,external_node_fs_.mkdirSync)((0,external_node_path_.join)(temp, 'meta'));
+        wanted.forEach((name, i) => {
+            const blob = blobs[i];
+            if (blob.kind === 'blob')
+                (0,external_node_fs_.writeFileSync)((0,external_node_path_.join)(temp, name), blob.content);
+            // A link that points outside the repository reads whatever that path holds on the machine, which git does
+            // not know: fail rather than compare the branch with a guess. Dangling or looping links, and links to
+            // folders, are skipped, as folder.ts skips them in a checkout.
+            else if (blob.what === 'symlink') {
+                throw new errors/* BelayError */.oT(`${label}/${name} is a symbolic link to a path outside the repository, so its content at ${ref} is unknown. ` +
+                    'Make it a regular file, or a link to a file inside the repository.');
+            }
+        });
+        const folder = readMigrationFolder(temp, format);
+        return { ...folder, dir: label };
+    }
+    catch (err) {
+        // folder.ts names the directory it read; say where the files really come from.
+        if (err instanceof Error)
+            err.message = err.message.split(temp).join(label);
+        throw err;
+    }
+    finally {
+        (0,external_node_fs_.rmSync)(temp, { recursive: true, force: true });
+    }
+}
+/**
+ * What the branch (`head`) does to the migrations that exist on the base, pure and without a database. `base`
+ * undefined (no folder at the base) means there is nothing to compare with.
+ *
+ * - edited: a base migration whose file changed beyond line endings. Checked the way the deploy-time check
+ *   checks a ledger row (the base's checksum among the branch file's equivalent checksums), so a change this lets
+ *   through is not one the database check would refuse later.
+ * - removed / renamed: a base migration whose name is gone. The ledger records migrations by name, so a database
+ *   that applied it would find it missing, and a renamed copy would run a second time. A rename is recognised by a
+ *   new migration with the same content, and reported once, on the new file.
+ * - out-of-order: a new migration that sorts before the newest base migration (by the folder's order). Databases
+ *   that already applied the base would have to run it out of order: belay refuses that, drizzle-orm skips it
+ *   without a word. For drizzle folders, a new migration whose journal `when` is not later than every `when` on the
+ *   base is out of order too even when the journal lists it last: drizzle-orm's migrator decides by `when`, so an
+ *   app that runs it on start would skip that migration (a branch generated before main's newest migration and
+ *   merged after it).
+ */
+function compareWithBase(base, head) {
+    if (base === undefined)
+        return [];
+    const problems = [];
+    const headByName = new Map(head.migrations.map((m) => [m.name, m]));
+    const baseNames = new Set(base.migrations.map((m) => m.name));
+    const added = head.migrations.filter((m) => !baseNames.has(m.name));
+    const renamedTo = new Set();
+    // The newest base migration still in the branch, by the branch's order: new migrations must come after it.
+    let newest;
+    const later = (m) => {
+        if (newest === undefined || m.index > newest.index)
+            newest = m;
+    };
+    for (const old of base.migrations) {
+        const current = headByName.get(old.name);
+        if (current !== undefined) {
+            later(current);
+            if (!current.equivalentChecksums.includes(old.checksum))
+                problems.push(edited(old, current));
+            continue;
+        }
+        const copy = added.find((m) => !renamedTo.has(m) && m.equivalentChecksums.includes(old.checksum));
+        if (copy === undefined) {
+            problems.push(removed(old));
+            continue;
+        }
+        renamedTo.add(copy);
+        later(copy);
+        problems.push(renamed(old, copy));
+    }
+    const newestWhen = newestByWhen(base.migrations);
+    for (const m of added) {
+        if (renamedTo.has(m))
+            continue;
+        if (newest !== undefined && m.index < newest.index)
+            problems.push(beforeNewest(m, newest, head.format));
+        else if (newestWhen?.drizzle && m.drizzle && m.drizzle.when <= newestWhen.drizzle.when) {
+            problems.push(notAfterWhen(m, newestWhen));
+        }
+    }
+    return problems;
+}
+// ---------------------------------------------------------------------------------------------------- messages
+function edited(old, current) {
+    return {
+        file: current.file,
+        kind: 'edited',
+        message: `${current.file} exists on the base and was edited: expected sha256 ${old.checksum}, actual ${current.checksum}. ` +
+            'Databases that applied it would fail verification; restore it and put the change in a new migration.',
+    };
+}
+function removed(old) {
+    return {
+        file: old.file,
+        kind: 'removed',
+        message: `${old.file} exists on the base but was removed, so databases that applied it would fail verification. ` +
+            'Restore it; to undo what it did, add a new migration.',
+    };
+}
+function renamed(old, copy) {
+    return {
+        file: copy.file,
+        kind: 'renamed',
+        message: `${old.file} exists on the base and was renamed to ${copy.file}: databases that applied ${old.name} would ` +
+            `find it missing and run ${copy.name} again. Restore the name ${old.file}.`,
+    };
+}
+function beforeNewest(m, newest, format) {
+    const fix = format === 'drizzle'
+        ? `Regenerate it with drizzle-kit (drop it, then generate) so that it comes after ${newest.name} in ${against_ref_JOURNAL}.`
+        : `Rename it so that it sorts after ${newest.file}.`;
+    return {
+        file: m.file,
+        kind: 'out-of-order',
+        message: `${m.file} is new but sorts before ${newest.file}, the newest migration on the base: databases that already ` +
+            `applied ${newest.name} would have to run it out of order. ${fix}`,
+    };
+}
+function notAfterWhen(m, newest) {
+    const when = (x) => `${x.drizzle.when} (${against_ref_isoOrRaw(x.drizzle.when)})`;
+    return {
+        file: m.file,
+        kind: 'out-of-order',
+        message: `${m.file} is new but its ${against_ref_JOURNAL} "when" ${when(m)} is not later than ${newest.name}'s ${when(newest)} ` +
+            `on the base: drizzle-orm's migrator would skip it silently on every database that applied ${newest.name}. ` +
+            'Regenerate it with drizzle-kit (drop it, then generate) so that it gets a later timestamp.',
+    };
+}
+function newestByWhen(migrations) {
+    let newest;
+    for (const m of migrations) {
+        if (m.drizzle && (newest?.drizzle === undefined || m.drizzle.when > newest.drizzle.when))
+            newest = m;
+    }
+    return newest;
+}
+function against_ref_isoOrRaw(ms) {
+    const date = new Date(ms);
+    return Number.isNaN(date.getTime()) ? String(ms) : date.toISOString();
+}
+/**
+ * Variables that tell git which repository to use. Git sets them for hooks (a pre-push hook running belay), and an
+ * inherited one would make git read some other repository than the one `repoDir` names.
+ */
+const REPOSITORY_VARIABLES = [
+    'GIT_DIR',
+    'GIT_WORK_TREE',
+    'GIT_INDEX_FILE',
+    'GIT_OBJECT_DIRECTORY',
+    'GIT_ALTERNATE_OBJECT_DIRECTORIES',
+    'GIT_COMMON_DIR',
+    'GIT_NAMESPACE',
+];
+/** git exited with an unexpected code: a broken or unreadable repository, not a problem in the folder. */
+class GitFailed extends errors/* BelayError */.oT {
+    detail;
+    constructor(args, cwd, detail) {
+        super(`git ${args[0]} failed in ${cwd}: ${detail}. Check the checkout.`);
+        this.detail = detail;
+    }
+}
+/**
+ * Run git with an argv array (never a shell), in `cwd`, with optional stdin. An exit code in `ok` is returned
+ * (`rev-parse --verify --quiet` exits 1 for "no such revision"); any other is a GitFailed with git's first line.
+ */
+function git(cwd, args, input = '', ok = [0]) {
+    const env = { ...process.env };
+    for (const name of REPOSITORY_VARIABLES)
+        delete env[name];
+    return new Promise((resolvePromise, reject) => {
+        const child = (0,external_node_child_process_.execFile)('git', args, { cwd, env, encoding: 'buffer', maxBuffer: Number.POSITIVE_INFINITY, windowsHide: true }, (err, stdout, stderr) => {
+            const detail = stderr.toString().trim().split('\n')[0] || err?.message || '';
+            if (err && err.code === 'ENOENT') {
+                // spawn says ENOENT both for a missing program and for a missing working directory.
+                reject((0,external_node_fs_.existsSync)(cwd)
+                    ? new errors/* BelayError */.oT('against-ref needs git, and git is not installed or not on PATH. Install git.')
+                    : new GitFailed(args, cwd, 'the directory does not exist'));
+                return;
+            }
+            const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
+            if (ok.includes(code))
+                resolvePromise({ code, stdout, stderr: detail });
+            else
+                reject(new GitFailed(args, cwd, detail));
+        });
+        child.stdin?.on('error', () => { }); // git exiting early closes stdin; its exit code tells what happened
+        child.stdin?.end(input);
+    });
+}
+/** The work tree's root, as git spells it (symlinks resolved). */
+async function toplevel(repoDir) {
+    try {
+        const top = (await git(repoDir, ['rev-parse', '--show-toplevel'])).stdout.toString().trim();
+        if (top !== '')
+            return top;
+    }
+    catch (err) {
+        if (!(err instanceof GitFailed))
+            throw err;
+        throw new errors/* InputError */.dz('against-ref', `${repoDir} is not in a git work tree that git can read (${err.detail})`, 'Run belay from a git checkout (actions/checkout), or leave against-ref empty.');
+    }
+    // A bare repository has no toplevel and no folder on disk to compare with.
+    throw new errors/* InputError */.dz('against-ref', `${repoDir} is not in a git work tree`, 'Run belay from a git checkout (actions/checkout), or leave against-ref empty.');
+}
+/** `dir`'s path inside the repository, with `/` separators; '' for the root itself. */
+function pathInRepository(top, dir) {
+    // git prints the toplevel with symlinks resolved (/tmp → /private/tmp on macOS), so resolve dir's the same way.
+    // The folder need not exist on disk: the branch may have deleted it, and the base still has it.
+    const rel = (0,external_node_path_.relative)((0,external_node_fs_.realpathSync)(top), realpathOfExisting(dir));
+    if (rel === '..' || rel.startsWith(`..${external_node_path_.sep}`) || (0,external_node_path_.isAbsolute)(rel)) {
+        throw new errors/* InputError */.dz('dir', `${dir} is not inside the git repository ${top}, so against-ref cannot compare it`, 'Point "dir" at the migrations folder inside the repository, or leave against-ref empty.');
+    }
+    return rel.split(external_node_path_.sep).join('/');
+}
+function realpathOfExisting(path) {
+    try {
+        return (0,external_node_fs_.realpathSync)(path);
+    }
+    catch (err) {
+        const parent = (0,external_node_path_.dirname)(path);
+        if (parent === path || err.code !== 'ENOENT')
+            return path;
+        return (0,external_node_path_.join)(realpathOfExisting(parent), (0,external_node_path_.basename)(path));
+    }
+}
+/** The tree id of the folder at `commit`, or undefined when the path does not exist there or is not a folder. */
+async function folderTree(top, commit, path) {
+    // cat-file --batch-check takes `<commit>:<path>` literally (no pathspec globbing) and answers "missing" instead
+    // of failing, so a missing folder is told apart from a broken repository.
+    const spec = path === '' ? `${commit}^{tree}` : `${commit}:${path}`;
+    const { stdout } = await git(top, ['cat-file', '--batch-check'], `${spec}\n`);
+    const match = /^([0-9a-f]{40,64}) (\w+) \d+$/.exec(stdout.toString().trim());
+    return match?.[2] === 'tree' ? match[1] : undefined;
+}
+/** The entries directly in a tree (no recursion: drizzle's snapshots under meta/ are never read). */
+async function listTree(top, tree) {
+    const { stdout } = await git(top, ['ls-tree', '-z', tree]);
+    const entries = [];
+    for (const record of stdout.toString().split('\0')) {
+        // "<mode> SP <type> SP <object> TAB <name>"; -z leaves names unquoted.
+        const tab = record.indexOf('\t');
+        if (tab === -1)
+            continue;
+        entries.push({ type: record.slice(0, tab).split(' ')[1] ?? '', name: record.slice(tab + 1) });
+    }
+    return entries;
+}
+/**
+ * The contents of many blobs from one `git cat-file --batch --follow-symlinks`, one result per spec, in order:
+ * `blob` with the bytes exactly as committed (no eol or filter conversion), `missing`, or what git says about a
+ * symlink it cannot follow inside the repository (`symlink` outside it, `dangling`, `loop`, `notdir`), or the type
+ * of a non-blob object.
+ */
+async function catBlobs(top, specs) {
+    const { stdout: out } = await git(top, ['cat-file', '--batch', '--follow-symlinks'], specs.map((s) => `${s}\n`).join(''));
+    const results = [];
+    let at = 0;
+    for (let i = 0; i < specs.length; i++) {
+        const end = out.indexOf(0x0a, at);
+        if (end === -1)
+            throw new errors/* BelayError */.oT(`git cat-file ended early while reading ${specs[i]}. Check the checkout.`);
+        const header = out.subarray(at, end).toString();
+        at = end + 1;
+        const object = /^[0-9a-f]{40,64} (\w+) (\d+)$/.exec(header);
+        const link = /^(symlink|dangling|loop|notdir) (\d+)$/.exec(header);
+        if (object) {
+            const size = Number(object[2]);
+            results.push(object[1] === 'blob'
+                ? { kind: 'blob', content: out.subarray(at, at + size) }
+                : { kind: 'other', what: object[1] });
+            at += size + 1;
+        }
+        else if (link) {
+            results.push({ kind: 'other', what: link[1] });
+            at += Number(link[2]) + 1;
+        }
+        else if (header.endsWith(' missing') || header.endsWith(' ambiguous')) {
+            results.push({ kind: 'other', what: 'missing' });
+        }
+        else {
+            throw new errors/* BelayError */.oT(`git cat-file answered "${header}" for ${specs[i]}. Check the checkout.`);
+        }
+    }
+    return results;
+}
+
 ;// CONCATENATED MODULE: ./src/migrate/run.ts
 /** `belay migrate` / the migrate action: read the folder, verify against the ledger, apply, report. */
 
@@ -1201,13 +1565,14 @@ function lfToCrlf(bytes) {
 
 
 
+
+
+
 async function runMigrate({ reporter, face, loaded, cwd }) {
     const v = loaded.values;
-    if (!v.databaseUrl)
-        throw (0,load/* missing */.L)('databaseUrl', face);
-    if (!/^postgres(ql)?:\/\//.test(v.databaseUrl)) {
-        throw new errors/* InputError */.dz('database-url', 'migrate supports PostgreSQL only', 'Give a postgres:// URL.');
-    }
+    if (v.againstRef)
+        return reviewAgainstRef({ reporter, face, loaded, cwd });
+    checkDatabaseInputs(v, face);
     const dir = (0,external_node_path_.resolve)(cwd, v.dir ?? 'migrations');
     const folder = readMigrationFolder(dir, v.format ?? 'auto');
     // Annotations point at files relative to the workspace, as the pull request shows them.
@@ -1216,10 +1581,11 @@ async function runMigrate({ reporter, face, loaded, cwd }) {
         reporter.warn(w.message, { file: fileOf(w.file), title: 'Migration folder' });
     reporter.info(`${folder.migrations.length} migration(s) in ${(0,external_node_path_.relative)(cwd, dir) || '.'} (${folder.format})`);
     const mode = v.mode ?? 'apply';
+    const database = await openDatabase(v, face, reporter);
     let result;
     try {
         result = await reporter.group(`migrate (${mode})`, () => migrateDatabase({
-            url: v.databaseUrl,
+            url: database.url,
             migrations: folder.migrations,
             mode,
             ledger: { schema: v.ledgerSchema ?? 'belay', table: v.ledgerTable ?? 'schema_migrations' },
@@ -1238,6 +1604,9 @@ async function runMigrate({ reporter, face, loaded, cwd }) {
         reporter.error(err.message, { file: fileOf(err.migration.file), line: err.line, title: 'Migration failed' });
         reporter.setOutput('status', 'failed');
         return false;
+    }
+    finally {
+        await database.close();
     }
     const { plan, applied } = result;
     const appliedNames = new Set(applied.map((a) => a.name));
@@ -1267,6 +1636,73 @@ async function runMigrate({ reporter, face, loaded, cwd }) {
             ? `${stillPending.length} migration(s) pending: ${stillPending.join(', ')}`
             : '✓ up to date: every applied migration verified');
     return true;
+}
+/**
+ * Review time, no database: the folder against the base branch. What a pull request changes in migrations that
+ * are already on the base is exactly what the database check would refuse at deploy, only later.
+ */
+async function reviewAgainstRef({ reporter, loaded, cwd }) {
+    const v = loaded.values;
+    if ((v.mode ?? 'apply') !== 'verify') {
+        throw new errors/* InputError */.dz('against-ref', 'it only works with mode: verify', 'Set mode: verify, or drop against-ref.');
+    }
+    const dir = (0,external_node_path_.resolve)(cwd, v.dir ?? 'migrations');
+    const head = readMigrationFolder(dir, v.format ?? 'auto');
+    const base = await readFolderAtRef(cwd, v.againstRef, dir, head.format);
+    const problems = compareWithBase(base, head);
+    const fileOf = (file) => (0,external_node_path_.relative)(cwd, (0,external_node_path_.join)(dir, file));
+    const known = new Set(base?.migrations.map((m) => m.name) ?? []);
+    const added = head.migrations.filter((m) => !known.has(m.name)).map((m) => m.name);
+    reporter.summary(`### belay migrate: ${v.againstRef} → this branch\n\n` +
+        (0,report_reporter/* markdownTable */.Qj)(['Migration', 'Problem'], problems.length ? problems.map((p) => [p.file, `${p.kind}: ${p.message}`]) : [['(all)', 'none']]));
+    reporter.setOutput('applied', '[]');
+    reporter.setOutput('pending', JSON.stringify(added));
+    for (const p of problems)
+        reporter.error(p.message, { file: fileOf(p.file), title: `Migration ${p.kind}` });
+    reporter.setOutput('status', problems.length ? 'drift' : 'up-to-date');
+    if (problems.length)
+        return false;
+    reporter.info(`✓ ${known.size} migration(s) of ${v.againstRef} unchanged; ${added.length} new: ${added.join(', ') || 'none'}`);
+    return true;
+}
+/** Either database-url (reached directly), or database + db-user through the SSH connection to `host`. */
+function checkDatabaseInputs(v, face) {
+    if (v.databaseUrl) {
+        if (!/^postgres(ql)?:\/\//.test(v.databaseUrl)) {
+            throw new errors/* InputError */.dz('database-url', 'migrate supports PostgreSQL only', 'Give a postgres:// URL.');
+        }
+        return;
+    }
+    if (!v.host)
+        throw (0,load/* missing */.L)('databaseUrl', face, 'it is required (or host, database and db-user, to go through SSH)');
+    if (!v.database)
+        throw (0,load/* missing */.L)('database', face, 'it is required to reach the database through SSH');
+    if (!v.dbUser)
+        throw (0,load/* missing */.L)('dbUser', face, 'it is required to reach the database through SSH');
+}
+/**
+ * The URL to connect to. Through SSH, a local forward reaches db-host:db-port as the server sees it, so the
+ * database needs no public port; the password only ever travels inside the connection, never in an argv.
+ */
+async function openDatabase(v, face, reporter) {
+    if (v.databaseUrl)
+        return { url: v.databaseUrl, close: async () => undefined };
+    const { targets, options } = (0,connection/* resolveConnection */.X)(v, face);
+    const pool = new transport_pool/* ConnectionPool */.j(options, reporter);
+    try {
+        const server = targets[0];
+        const forward = await (await pool.get(server)).forward(v.dbHost ?? '127.0.0.1', v.dbPort ?? 5432);
+        const auth = `${encodeURIComponent(v.dbUser)}${v.dbPassword ? `:${encodeURIComponent(v.dbPassword)}` : ''}`;
+        const url = `postgres://${auth}@${forward.localHost}:${forward.localPort}/${encodeURIComponent(v.database)}`;
+        for (const secret of (0,report_reporter/* secretsOfUrl */.mE)(url))
+            reporter.secret(secret);
+        reporter.info(`database ${v.database} at ${v.dbHost ?? '127.0.0.1'}:${v.dbPort ?? 5432} as seen from ${server.host}, through SSH`);
+        return { url, close: () => pool.closeAll() };
+    }
+    catch (err) {
+        await pool.closeAll();
+        throw err;
+    }
 }
 /** Who applied it, for the ledger: the workflow run on GitHub, the local user in a terminal. */
 function actor() {
