@@ -366,6 +366,14 @@ async function applyMigration(client, migration, ctx) {
         return ms;
     });
 }
+/**
+ * Record the current file of an applied (or half-applied) migration as intended, with the reason in the note.
+ * Returns false when the ledger has no such migration.
+ */
+async function acceptChecksum(client, ledger, migration, note) {
+    const result = await client.query(`UPDATE ${postgres_qualified(ledger)} SET checksum = $2, state = 'applied', note = $3 WHERE name = $1`, [migration.name, migration.checksum, note]);
+    return result.rowCount === 1;
+}
 /** Record migrations another tool already applied (drizzle's history), without running them, in one transaction. */
 async function recordAdopted(client, ledger, adopted, appliedBy) {
     await inTransaction(client, async () => {
@@ -445,6 +453,42 @@ async function migrateDatabase(options) {
     finally {
         await release?.().catch(() => undefined);
         await lock?.end().catch(() => undefined);
+        await work.end().catch(() => undefined);
+    }
+}
+/**
+ * `belay migrate accept <name> --reason "…"`: the one way an edited (or half-applied) migration becomes verified
+ * again. Under the same lock as apply, one migration at a time, and the reason is kept in the ledger.
+ */
+async function acceptMigration(options) {
+    const migration = options.migrations.find((m) => m.name === options.name || m.file === options.name);
+    if (!migration) {
+        throw new errors/* InputError */.dz('accept', `"${options.name}" is not a migration of the folder`, 'Give its name as the summary table shows it.');
+    }
+    const work = await connectPostgres(options.url, 'belay migrate accept');
+    const lock = await connectPostgres(options.url, 'belay migrate lock');
+    let release;
+    try {
+        const database = (await work.query('SELECT current_database() AS db')).rows[0].db;
+        release = await acquireLock(lock, lockKey(database, options.ledger), {
+            timeoutMs: options.lockTimeoutMs,
+            ...(options.lockPollMs ? { pollMs: options.lockPollMs } : {}),
+        });
+        const ledger = (await ledgerExists(work, options.ledger)) ? await readLedger(work, options.ledger) : [];
+        const row = ledger.find((r) => r.name === migration.name);
+        if (!row) {
+            throw new errors/* InputError */.dz('accept', `${migration.name} has not been applied`, 'Only an applied migration can be accepted; a pending one is simply applied.');
+        }
+        if (row.state === 'applied' && migration.equivalentChecksums.includes(row.checksum))
+            return 'unchanged';
+        const note = `accepted ${new Date().toISOString()} by ${options.appliedBy}: ${options.reason}`;
+        await acceptChecksum(work, options.ledger, migration, note);
+        options.reporter.info(`accepted ${migration.file}: sha256 ${row.checksum.slice(0, 12)}… → ${migration.checksum.slice(0, 12)}…`);
+        return 'accepted';
+    }
+    finally {
+        await release?.().catch(() => undefined);
+        await lock.end().catch(() => undefined);
         await work.end().catch(() => undefined);
     }
 }
@@ -1581,7 +1625,31 @@ async function runMigrate({ reporter, face, loaded, cwd }) {
         reporter.warn(w.message, { file: fileOf(w.file), title: 'Migration folder' });
     reporter.info(`${folder.migrations.length} migration(s) in ${(0,external_node_path_.relative)(cwd, dir) || '.'} (${folder.format})`);
     const mode = v.mode ?? 'apply';
+    if (v.accept && !v.reason?.trim()) {
+        throw new errors/* InputError */.dz('reason', 'accepting a changed migration needs a reason', 'Add --reason "why it was changed" (it is kept in the ledger).');
+    }
     const database = await openDatabase(v, face, reporter);
+    if (v.accept) {
+        try {
+            const outcome = await acceptMigration({
+                url: database.url,
+                migrations: folder.migrations,
+                name: v.accept,
+                reason: v.reason.trim(),
+                ledger: { schema: v.ledgerSchema ?? 'belay', table: v.ledgerTable ?? 'schema_migrations' },
+                lockTimeoutMs: v.lockTimeout ?? 5 * 60_000,
+                appliedBy: actor(),
+                reporter,
+            });
+            reporter.setOutput('status', outcome === 'accepted' ? 'accepted' : 'up-to-date');
+            if (outcome === 'unchanged')
+                reporter.info(`${v.accept} matches the ledger already: nothing to accept`);
+            return true;
+        }
+        finally {
+            await database.close();
+        }
+    }
     let result;
     try {
         result = await reporter.group(`migrate (${mode})`, () => migrateDatabase({

@@ -24,7 +24,7 @@ export interface ParsedArgs {
 const GLOBAL = new Set(['--json', '--verbose', '--help', '-h']);
 
 export function parseArgs(argv: readonly string[]): ParsedArgs | 'help' | 'version' | { help: CommandDef } {
-  const [name, ...rest] = argv;
+  const [name, ...rest] = [...argv];
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') return 'help';
   if (name === '--version' || name === '-v') return 'version';
   const command = COMMAND_LIST.find((c) => c.cli === name);
@@ -36,6 +36,15 @@ export function parseArgs(argv: readonly string[]): ParsedArgs | 'help' | 'versi
   const given: Record<string, string> = {};
   let json = false;
   let verbose = false;
+  // `belay migrate accept <name> --reason "…"` reads better than `--accept <name>`; both set the accept input.
+  if (command.cli === 'migrate' && rest[0] === 'accept') {
+    const name = rest[1];
+    if (name === undefined || name.startsWith('--')) {
+      throw new BelayError('belay migrate accept needs the migration: belay migrate accept <name> --reason "why".');
+    }
+    given.accept = name;
+    rest.splice(0, 2);
+  }
   for (let i = 0; i < rest.length; i++) {
     const arg = rest[i]!;
     if (GLOBAL.has(arg)) {

@@ -104,6 +104,8 @@ export const COMMANDS = {
       'drizzleSchema',
       'drizzleTable',
       'againstRef',
+      'accept',
+      'reason',
       'allowOutOfOrder',
       'lockTimeout',
       ...CONNECTION,
@@ -112,7 +114,7 @@ export const COMMANDS = {
     outputs: {
       applied: 'JSON list of the migrations this run applied.',
       pending: 'JSON list of the migrations still pending after this run.',
-      status: '`up-to-date`, `applied`, `pending` (plan mode), `drift` (verification failed) or `failed`.',
+      status: '`up-to-date`, `applied`, `pending` (plan mode), `accepted`, `drift` (verification failed) or `failed`.',
     },
     branding: { icon: 'database', color: 'green' },
   },

@@ -207,6 +207,12 @@ export const INPUTS = {
     default: '__drizzle_migrations',
     kind: 'identifier',
   }),
+  accept: text({
+    description:
+      'Accept the current file of this applied migration as intended (after an edit, or a half-applied run checked by hand): its checksum is recorded with `reason`. One migration at a time. CLI: `belay migrate accept <name> --reason "…"`.',
+    kind: 'migration name',
+  }),
+  reason: text({ description: 'Why the migration named by accept was changed; stored in the ledger.', kind: 'text' }),
   againstRef: text({
     description:
       'With `mode: verify`: compare the folder with this git ref (e.g. `origin/main`) instead of a database, for pull requests: an edited, removed or renamed migration of the base, or a new one sorting before the newest on the base, fails with an annotation.',

@@ -6,7 +6,7 @@
 import type pg from 'pg';
 import { formatDuration } from '../core/duration.js';
 import type { Reporter } from '../report/reporter.js';
-import { BelayError } from '../core/errors.js';
+import { BelayError, InputError } from '../core/errors.js';
 import {
   adoptDrizzleHistory,
   adoptedLedgerRows,
@@ -19,6 +19,7 @@ import {
 } from './drizzle.js';
 import { planMigrations, type LedgerRow, type Plan } from './plan.js';
 import {
+  acceptChecksum,
   acquireLock,
   applyMigration,
   connectPostgres,
@@ -92,6 +93,56 @@ export async function migrateDatabase(options: MigrateOptions): Promise<MigrateR
   } finally {
     await release?.().catch(() => undefined);
     await lock?.end().catch(() => undefined);
+    await work.end().catch(() => undefined);
+  }
+}
+
+export interface AcceptOptions extends Omit<MigrateOptions, 'mode' | 'allowOutOfOrder'> {
+  readonly name: string;
+  readonly reason: string;
+}
+
+/**
+ * `belay migrate accept <name> --reason "…"`: the one way an edited (or half-applied) migration becomes verified
+ * again. Under the same lock as apply, one migration at a time, and the reason is kept in the ledger.
+ */
+export async function acceptMigration(options: AcceptOptions): Promise<'accepted' | 'unchanged'> {
+  const migration = options.migrations.find((m) => m.name === options.name || m.file === options.name);
+  if (!migration) {
+    throw new InputError(
+      'accept',
+      `"${options.name}" is not a migration of the folder`,
+      'Give its name as the summary table shows it.',
+    );
+  }
+  const work = await connectPostgres(options.url, 'belay migrate accept');
+  const lock = await connectPostgres(options.url, 'belay migrate lock');
+  let release: (() => Promise<void>) | undefined;
+  try {
+    const database = (await work.query<{ db: string }>('SELECT current_database() AS db')).rows[0]!.db;
+    release = await acquireLock(lock, lockKey(database, options.ledger), {
+      timeoutMs: options.lockTimeoutMs,
+      ...(options.lockPollMs ? { pollMs: options.lockPollMs } : {}),
+    });
+    const ledger = (await ledgerExists(work, options.ledger)) ? await readLedger(work, options.ledger) : [];
+    const row = ledger.find((r) => r.name === migration.name);
+    if (!row) {
+      throw new InputError(
+        'accept',
+        `${migration.name} has not been applied`,
+        'Only an applied migration can be accepted; a pending one is simply applied.',
+      );
+    }
+    if (row.state === 'applied' && migration.equivalentChecksums.includes(row.checksum)) return 'unchanged';
+    const note = `accepted ${new Date().toISOString()} by ${options.appliedBy}: ${options.reason}`;
+    await acceptChecksum(work, options.ledger, migration, note);
+    options.reporter.info(
+      `accepted ${migration.file}: sha256 ${row.checksum.slice(0, 12)}… → ${migration.checksum.slice(0, 12)}…`,
+    );
+    return 'accepted';
+  } finally {
+    await release?.().catch(() => undefined);
+    await lock.end().catch(() => undefined);
     await work.end().catch(() => undefined);
   }
 }

@@ -173,6 +173,23 @@ export async function applyMigration(client: pg.Client, migration: Migration, ct
   });
 }
 
+/**
+ * Record the current file of an applied (or half-applied) migration as intended, with the reason in the note.
+ * Returns false when the ledger has no such migration.
+ */
+export async function acceptChecksum(
+  client: pg.Client,
+  ledger: LedgerName,
+  migration: Migration,
+  note: string,
+): Promise<boolean> {
+  const result = await client.query(
+    `UPDATE ${qualified(ledger)} SET checksum = $2, state = 'applied', note = $3 WHERE name = $1`,
+    [migration.name, migration.checksum, note],
+  );
+  return result.rowCount === 1;
+}
+
 /** Record migrations another tool already applied (drizzle's history), without running them, in one transaction. */
 export async function recordAdopted(
   client: pg.Client,

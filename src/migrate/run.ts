@@ -7,7 +7,7 @@ import type { RunContext } from '../engine.js';
 import { resolveConnection } from '../config/connection.js';
 import { markdownTable, secretsOfUrl } from '../report/reporter.js';
 import { ConnectionPool } from '../transport/pool.js';
-import { migrateDatabase, type MigrateResult } from './engine.js';
+import { acceptMigration, migrateDatabase, type MigrateResult } from './engine.js';
 import { compareWithBase, readFolderAtRef } from './against-ref.js';
 import { readMigrationFolder } from './folder.js';
 import { MigrationFailed } from './postgres.js';
@@ -24,7 +24,33 @@ export async function runMigrate({ reporter, face, loaded, cwd }: RunContext): P
   reporter.info(`${folder.migrations.length} migration(s) in ${relative(cwd, dir) || '.'} (${folder.format})`);
 
   const mode = v.mode ?? 'apply';
+  if (v.accept && !v.reason?.trim()) {
+    throw new InputError(
+      'reason',
+      'accepting a changed migration needs a reason',
+      'Add --reason "why it was changed" (it is kept in the ledger).',
+    );
+  }
   const database = await openDatabase(v, face, reporter);
+  if (v.accept) {
+    try {
+      const outcome = await acceptMigration({
+        url: database.url,
+        migrations: folder.migrations,
+        name: v.accept,
+        reason: v.reason!.trim(),
+        ledger: { schema: v.ledgerSchema ?? 'belay', table: v.ledgerTable ?? 'schema_migrations' },
+        lockTimeoutMs: v.lockTimeout ?? 5 * 60_000,
+        appliedBy: actor(),
+        reporter,
+      });
+      reporter.setOutput('status', outcome === 'accepted' ? 'accepted' : 'up-to-date');
+      if (outcome === 'unchanged') reporter.info(`${v.accept} matches the ledger already: nothing to accept`);
+      return true;
+    } finally {
+      await database.close();
+    }
+  }
   let result: MigrateResult;
   try {
     result = await reporter.group(`migrate (${mode})`, () =>

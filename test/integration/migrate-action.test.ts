@@ -20,8 +20,6 @@ const app = `app_${id}`;
 const ledger = `ledger_${id}`;
 const workspace = mkdtempSync(join(tmpdir(), 'belay-migrate-'));
 
-const original = `CREATE TABLE ${app}.users (id int);\nINSERT INTO ${app}.users VALUES (1);\n`;
-
 beforeAll(() => {
   mkdirSync(join(workspace, 'db'));
   writeFileSync(join(workspace, 'db', '0001_schema.sql'), `CREATE SCHEMA ${app};\n`);
@@ -89,11 +87,36 @@ describe('migrate action (dist/migrate)', () => {
     );
   });
 
+  it('accepts the edit only explicitly, with a reason kept in the ledger, then applies again', async () => {
+    const cli = (...args: string[]) =>
+      runCli(['migrate', ...args, '--dir', 'db', '--database-url', url, '--ledger-schema', ledger], { cwd: workspace });
+    const noReason = await cli('accept', '0002_users.sql');
+    expect(noReason.code).toBe(1);
+    expect(noReason.stderr.trim()).toMatch(
+      /^error: Invalid input "reason": accepting a changed migration needs a reason/,
+    );
+
+    const accepted = await cli('accept', '0002_users.sql', '--reason', 'comment only, reviewed in #42', '--json');
+    expect(accepted.code).toBe(0);
+    expect(JSON.parse(accepted.stdout)).toMatchObject({ status: 'accepted' });
+
+    const applied = await cli('--json');
+    expect(applied.code).toBe(0);
+    expect(JSON.parse(applied.stdout)).toMatchObject({ status: 'applied', applied: '["0004_more.sql"]' });
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    const { rows } = await admin.query(`SELECT note FROM ${ledger}.schema_migrations WHERE name = '0002_users.sql'`);
+    await admin.end();
+    expect(rows[0].note).toMatch(/^accepted .* by .*: comment only, reviewed in #42$/);
+
+    const again = await cli('accept', '0002_users.sql', '--reason', 'twice');
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain('matches the ledger already: nothing to accept');
+  });
+
   it('reaches the database through SSH as seen from the server (db-host), one connection, no password shown', async () => {
     const sshd = await startSshd({ logLevel: 'DEBUG1' });
     try {
-      writeFileSync(join(workspace, 'db', '0002_users.sql'), original);
-      rmSync(join(workspace, 'db', '0004_more.sql'), { force: true });
       writeFileSync(join(workspace, 'db', '0005_via_ssh.sql'), `CREATE TABLE ${app}.via_ssh (id int);\n`);
       const r = await runAction(
         'migrate',

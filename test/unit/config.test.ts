@@ -179,6 +179,7 @@ describe('bad input, every input type', () => {
           'identifier',
           'name',
           'git ref',
+          'migration name',
         ].includes(spec.kind)
       ) {
         expect(covered).toContain(spec.kind);
