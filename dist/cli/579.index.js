@@ -346,14 +346,20 @@ class MigrationFailed extends errors/* BelayError */.oT {
 /** Apply one migration and record it; returns the time it took in milliseconds. */
 async function applyMigration(client, migration, ctx) {
     const started = Date.now();
-    const record = (ms) => client.query(`INSERT INTO ${postgres_qualified(ctx.ledger)} (name, checksum, state, execution_ms, applied_by) VALUES ($1, $2, 'applied', $3, $4)
-       ON CONFLICT (name) DO UPDATE SET state = 'applied', execution_ms = EXCLUDED.execution_ms, applied_at = now()`, [migration.name, migration.checksum, ms, ctx.appliedBy]);
+    // A plain INSERT: a second apply of the same migration must fail on the primary key, never rewrite the row.
+    const record = (ms) => client.query(`INSERT INTO ${postgres_qualified(ctx.ledger)} (name, checksum, state, execution_ms, applied_by) VALUES ($1, $2, 'applied', $3, $4)`, [migration.name, migration.checksum, ms, ctx.appliedBy]);
+    // Outside a transaction the `started` row exists already; only that row may become `applied`.
+    const finish = async (ms) => {
+        const result = await client.query(`UPDATE ${postgres_qualified(ctx.ledger)} SET state = 'applied', execution_ms = $2, applied_at = now() WHERE name = $1 AND state = 'started'`, [migration.name, ms]);
+        if (result.rowCount !== 1)
+            throw new errors/* BelayError */.oT(`The ledger row of ${migration.file} changed while it ran; check it by hand.`);
+    };
     if (migration.noTransaction) {
         await client.query(`INSERT INTO ${postgres_qualified(ctx.ledger)} (name, checksum, state, applied_by) VALUES ($1, $2, 'started', $3)`, [migration.name, migration.checksum, ctx.appliedBy]);
         await runStatements(client, migration, false);
         const ms = Date.now() - started;
         await inTransaction(client, async () => {
-            await record(ms);
+            await finish(ms);
             await ctx.alsoRecord?.(client);
         });
         return ms;

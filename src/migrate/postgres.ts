@@ -143,12 +143,21 @@ export class MigrationFailed extends BelayError {
 /** Apply one migration and record it; returns the time it took in milliseconds. */
 export async function applyMigration(client: pg.Client, migration: Migration, ctx: ApplyContext): Promise<number> {
   const started = Date.now();
+  // A plain INSERT: a second apply of the same migration must fail on the primary key, never rewrite the row.
   const record = (ms: number) =>
     client.query(
-      `INSERT INTO ${qualified(ctx.ledger)} (name, checksum, state, execution_ms, applied_by) VALUES ($1, $2, 'applied', $3, $4)
-       ON CONFLICT (name) DO UPDATE SET state = 'applied', execution_ms = EXCLUDED.execution_ms, applied_at = now()`,
+      `INSERT INTO ${qualified(ctx.ledger)} (name, checksum, state, execution_ms, applied_by) VALUES ($1, $2, 'applied', $3, $4)`,
       [migration.name, migration.checksum, ms, ctx.appliedBy],
     );
+  // Outside a transaction the `started` row exists already; only that row may become `applied`.
+  const finish = async (ms: number) => {
+    const result = await client.query(
+      `UPDATE ${qualified(ctx.ledger)} SET state = 'applied', execution_ms = $2, applied_at = now() WHERE name = $1 AND state = 'started'`,
+      [migration.name, ms],
+    );
+    if (result.rowCount !== 1)
+      throw new BelayError(`The ledger row of ${migration.file} changed while it ran; check it by hand.`);
+  };
 
   if (migration.noTransaction) {
     await client.query(
@@ -158,7 +167,7 @@ export async function applyMigration(client: pg.Client, migration: Migration, ct
     await runStatements(client, migration, false);
     const ms = Date.now() - started;
     await inTransaction(client, async () => {
-      await record(ms);
+      await finish(ms);
       await ctx.alsoRecord?.(client);
     });
     return ms;
