@@ -30,11 +30,187 @@ var connection = __webpack_require__(9420);
 var report_reporter = __webpack_require__(4969);
 // EXTERNAL MODULE: ./src/transport/pool.ts + 3 modules
 var transport_pool = __webpack_require__(2548);
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __webpack_require__(7598);
+// EXTERNAL MODULE: ./node_modules/pg/esm/index.mjs
+var esm = __webpack_require__(6230);
+;// CONCATENATED MODULE: ./src/migrate/postgres.ts
+/**
+ * belay's side of PostgreSQL: its ledger table, the advisory lock that keeps two deploys from migrating at once,
+ * and applying one migration, in a transaction or (when PostgreSQL refuses that) with a "started" row first.
+ */
+
+
+
+
+/** A PostgreSQL identifier, quoted: schema and table names come from inputs, so they are never pasted raw. */
+const quoteIdent = (name) => `"${name.replace(/"/g, '""')}"`;
+/** `"schema"."table"` for belay's ledger, drizzle's table or any other schema-qualified table. */
+const qualified = (t) => `${quoteIdent(t.schema)}.${quoteIdent(t.table)}`;
+/** Connect with a one-line error that names the server but never the password. */
+async function connectPostgres(url, applicationName = 'belay') {
+    const client = new esm/* default.Client */.Ay.Client({ connectionString: url, application_name: applicationName });
+    // A connection that drops later must not crash the process; the next query reports it.
+    client.on('error', () => undefined);
+    try {
+        await client.connect();
+    }
+    catch (err) {
+        const where = describeServer(url);
+        await client.end().catch(() => undefined);
+        throw new errors/* BelayError */.oT(`Could not connect to PostgreSQL at ${where}: ${err.message}. Check database-url.`);
+    }
+    return client;
+}
+/** `user@host:port/db`, without the password. */
+function describeServer(url) {
+    try {
+        const u = new URL(url);
+        return `${decodeURIComponent(u.username)}@${u.hostname}:${u.port || 5432}${u.pathname}`;
+    }
+    catch {
+        return 'the configured server';
+    }
+}
+async function ensureLedger(client, ledger) {
+    await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(ledger.schema)}`);
+    await client.query(`CREATE TABLE IF NOT EXISTS ${qualified(ledger)} (
+       name text PRIMARY KEY,
+       checksum text NOT NULL,
+       state text NOT NULL CHECK (state IN ('applied', 'started')),
+       applied_at timestamptz NOT NULL DEFAULT now(),
+       execution_ms integer,
+       applied_by text,
+       note text
+     )`);
+}
+async function readLedger(client, ledger) {
+    const result = await client.query(`SELECT name, checksum, state, applied_at FROM ${qualified(ledger)} ORDER BY applied_at, name`);
+    return result.rows.map((r) => ({ name: r.name, checksum: r.checksum, state: r.state, appliedAt: r.applied_at }));
+}
+/**
+ * The advisory lock key: the same database and ledger table always give the same 64-bit key, so every belay run
+ * migrating that ledger takes the same lock, and runs against other ledgers do not wait on each other.
+ */
+function lockKey(database, ledger) {
+    const digest = (0,external_node_crypto_.createHash)('sha256').update(`belay:${database}:${ledger.schema}.${ledger.table}`).digest();
+    return digest.readBigInt64BE(0);
+}
+/**
+ * Take the session-level advisory lock on `client` (a connection used for nothing else), waiting up to
+ * `timeoutMs`. Returns the function that releases it.
+ */
+async function acquireLock(client, key, options) {
+    const started = Date.now();
+    const poll = options.pollMs ?? 1000;
+    let lastProgress = started;
+    for (;;) {
+        const { rows } = await client.query('SELECT pg_try_advisory_lock($1) AS locked', [
+            key.toString(),
+        ]);
+        if (rows[0]?.locked) {
+            return async () => {
+                await client.query('SELECT pg_advisory_unlock($1)', [key.toString()]);
+            };
+        }
+        const waited = Date.now() - started;
+        if (waited >= options.timeoutMs) {
+            throw new errors/* BelayError */.oT(`Another migration holds the lock on this database (waited ${(0,duration/* formatDuration */.a3)(waited)}, lock-timeout). ` +
+                "Wait for the other deploy to finish, or find it with: SELECT pid, backend_start FROM pg_locks JOIN pg_stat_activity USING (pid) WHERE locktype = 'advisory';");
+        }
+        if (Date.now() - lastProgress >= 5000) {
+            options.progress?.(waited);
+            lastProgress = Date.now();
+        }
+        await new Promise((r) => setTimeout(r, Math.min(poll, options.timeoutMs - waited)));
+    }
+}
+/** A migration that failed: which file, which statement (line), and PostgreSQL's own message. */
+class MigrationFailed extends errors/* BelayError */.oT {
+    migration;
+    line;
+    constructor(migration, line, pgMessage, rolledBack) {
+        super(`${migration.file}:${line}: ${pgMessage}. ` +
+            (rolledBack
+                ? 'The migration was rolled back; nothing of it is applied.'
+                : `It ran outside a transaction, so statements before line ${line} stay applied and its ledger row says "started".`));
+        this.migration = migration;
+        this.line = line;
+        this.name = 'MigrationFailed';
+    }
+}
+/** Apply one migration and record it; returns the time it took in milliseconds. */
+async function applyMigration(client, migration, ctx) {
+    const started = Date.now();
+    // A plain INSERT: a second apply of the same migration must fail on the primary key, never rewrite the row.
+    const record = (ms) => client.query(`INSERT INTO ${qualified(ctx.ledger)} (name, checksum, state, execution_ms, applied_by) VALUES ($1, $2, 'applied', $3, $4)`, [migration.name, migration.checksum, ms, ctx.appliedBy]);
+    // Outside a transaction the `started` row exists already; only that row may become `applied`.
+    const finish = async (ms) => {
+        const result = await client.query(`UPDATE ${qualified(ctx.ledger)} SET state = 'applied', execution_ms = $2, applied_at = now() WHERE name = $1 AND state = 'started'`, [migration.name, ms]);
+        if (result.rowCount !== 1)
+            throw new errors/* BelayError */.oT(`The ledger row of ${migration.file} changed while it ran; check it by hand.`);
+    };
+    if (migration.noTransaction) {
+        await client.query(`INSERT INTO ${qualified(ctx.ledger)} (name, checksum, state, applied_by) VALUES ($1, $2, 'started', $3)`, [migration.name, migration.checksum, ctx.appliedBy]);
+        await runStatements(client, migration, false);
+        const ms = Date.now() - started;
+        await inTransaction(client, async () => {
+            await finish(ms);
+            await ctx.alsoRecord?.(client);
+        });
+        return ms;
+    }
+    return inTransaction(client, async () => {
+        await runStatements(client, migration, true);
+        const ms = Date.now() - started;
+        await record(ms);
+        await ctx.alsoRecord?.(client);
+        return ms;
+    });
+}
+/**
+ * Record the current file of an applied (or half-applied) migration as intended, with the reason in the note.
+ * Returns false when the ledger has no such migration.
+ */
+async function acceptChecksum(client, ledger, migration, note) {
+    const result = await client.query(`UPDATE ${qualified(ledger)} SET checksum = $2, state = 'applied', note = $3 WHERE name = $1`, [migration.name, migration.checksum, note]);
+    return result.rowCount === 1;
+}
+/** Record migrations another tool already applied (drizzle's history), without running them, in one transaction. */
+async function recordAdopted(client, ledger, adopted, appliedBy) {
+    await inTransaction(client, async () => {
+        for (const { migration, note } of adopted) {
+            await client.query(`INSERT INTO ${qualified(ledger)} (name, checksum, state, applied_by, note) VALUES ($1, $2, 'applied', $3, $4)`, [migration.name, migration.checksum, appliedBy, note]);
+        }
+    });
+}
+async function inTransaction(client, work) {
+    await client.query('BEGIN');
+    try {
+        const result = await work();
+        await client.query('COMMIT');
+        return result;
+    }
+    catch (err) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw err;
+    }
+}
+async function runStatements(client, migration, inTransaction) {
+    for (const statement of migration.statements) {
+        try {
+            await client.query(statement.sql);
+        }
+        catch (err) {
+            throw new MigrationFailed(migration, statement.line, err.message, inTransaction);
+        }
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/migrate/drizzle.ts
+
 /** drizzle-orm's defaults for PostgreSQL (MigrationConfig.migrationsSchema / migrationsTable). */
 const DEFAULT_DRIZZLE_TABLE = { schema: 'drizzle', table: '__drizzle_migrations' };
-const quoteIdent = (name) => `"${name.replace(/"/g, '""')}"`;
-const qualified = (t) => `${quoteIdent(t.schema)}.${quoteIdent(t.table)}`;
 /** Create the schema and table with drizzle's own DDL: same names, types and nullability, and no extra column. */
 async function ensureDrizzleTable(client, t) {
     await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(t.schema)}`);
@@ -236,181 +412,6 @@ function problemOf(status, migration, row, newestApplied) {
     }
 }
 
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __webpack_require__(7598);
-// EXTERNAL MODULE: ./node_modules/pg/esm/index.mjs
-var esm = __webpack_require__(6230);
-;// CONCATENATED MODULE: ./src/migrate/postgres.ts
-/**
- * belay's side of PostgreSQL: its ledger table, the advisory lock that keeps two deploys from migrating at once,
- * and applying one migration, in a transaction or (when PostgreSQL refuses that) with a "started" row first.
- */
-
-
-
-
-const postgres_quoteIdent = (name) => `"${name.replace(/"/g, '""')}"`;
-const postgres_qualified = (l) => `${postgres_quoteIdent(l.schema)}.${postgres_quoteIdent(l.table)}`;
-/** Connect with a one-line error that names the server but never the password. */
-async function connectPostgres(url, applicationName = 'belay') {
-    const client = new esm/* default.Client */.Ay.Client({ connectionString: url, application_name: applicationName });
-    // A connection that drops later must not crash the process; the next query reports it.
-    client.on('error', () => undefined);
-    try {
-        await client.connect();
-    }
-    catch (err) {
-        const where = describeServer(url);
-        await client.end().catch(() => undefined);
-        throw new errors/* BelayError */.oT(`Could not connect to PostgreSQL at ${where}: ${err.message}. Check database-url.`);
-    }
-    return client;
-}
-/** `user@host:port/db`, without the password. */
-function describeServer(url) {
-    try {
-        const u = new URL(url);
-        return `${decodeURIComponent(u.username)}@${u.hostname}:${u.port || 5432}${u.pathname}`;
-    }
-    catch {
-        return 'the configured server';
-    }
-}
-async function ensureLedger(client, ledger) {
-    await client.query(`CREATE SCHEMA IF NOT EXISTS ${postgres_quoteIdent(ledger.schema)}`);
-    await client.query(`CREATE TABLE IF NOT EXISTS ${postgres_qualified(ledger)} (
-       name text PRIMARY KEY,
-       checksum text NOT NULL,
-       state text NOT NULL CHECK (state IN ('applied', 'started')),
-       applied_at timestamptz NOT NULL DEFAULT now(),
-       execution_ms integer,
-       applied_by text,
-       note text
-     )`);
-}
-async function readLedger(client, ledger) {
-    const result = await client.query(`SELECT name, checksum, state, applied_at FROM ${postgres_qualified(ledger)} ORDER BY applied_at, name`);
-    return result.rows.map((r) => ({ name: r.name, checksum: r.checksum, state: r.state, appliedAt: r.applied_at }));
-}
-/**
- * The advisory lock key: the same database and ledger table always give the same 64-bit key, so every belay run
- * migrating that ledger takes the same lock, and runs against other ledgers do not wait on each other.
- */
-function lockKey(database, ledger) {
-    const digest = (0,external_node_crypto_.createHash)('sha256').update(`belay:${database}:${ledger.schema}.${ledger.table}`).digest();
-    return digest.readBigInt64BE(0);
-}
-/**
- * Take the session-level advisory lock on `client` (a connection used for nothing else), waiting up to
- * `timeoutMs`. Returns the function that releases it.
- */
-async function acquireLock(client, key, options) {
-    const started = Date.now();
-    const poll = options.pollMs ?? 1000;
-    let lastProgress = started;
-    for (;;) {
-        const { rows } = await client.query('SELECT pg_try_advisory_lock($1) AS locked', [
-            key.toString(),
-        ]);
-        if (rows[0]?.locked) {
-            return async () => {
-                await client.query('SELECT pg_advisory_unlock($1)', [key.toString()]);
-            };
-        }
-        const waited = Date.now() - started;
-        if (waited >= options.timeoutMs) {
-            throw new errors/* BelayError */.oT(`Another migration holds the lock on this database (waited ${(0,duration/* formatDuration */.a3)(waited)}, lock-timeout). ` +
-                "Wait for the other deploy to finish, or find it with: SELECT pid, backend_start FROM pg_locks JOIN pg_stat_activity USING (pid) WHERE locktype = 'advisory';");
-        }
-        if (Date.now() - lastProgress >= 5000) {
-            options.progress?.(waited);
-            lastProgress = Date.now();
-        }
-        await new Promise((r) => setTimeout(r, Math.min(poll, options.timeoutMs - waited)));
-    }
-}
-/** A migration that failed: which file, which statement (line), and PostgreSQL's own message. */
-class MigrationFailed extends errors/* BelayError */.oT {
-    migration;
-    line;
-    constructor(migration, line, pgMessage, rolledBack) {
-        super(`${migration.file}:${line}: ${pgMessage}. ` +
-            (rolledBack
-                ? 'The migration was rolled back; nothing of it is applied.'
-                : `It ran outside a transaction, so statements before line ${line} stay applied and its ledger row says "started".`));
-        this.migration = migration;
-        this.line = line;
-        this.name = 'MigrationFailed';
-    }
-}
-/** Apply one migration and record it; returns the time it took in milliseconds. */
-async function applyMigration(client, migration, ctx) {
-    const started = Date.now();
-    // A plain INSERT: a second apply of the same migration must fail on the primary key, never rewrite the row.
-    const record = (ms) => client.query(`INSERT INTO ${postgres_qualified(ctx.ledger)} (name, checksum, state, execution_ms, applied_by) VALUES ($1, $2, 'applied', $3, $4)`, [migration.name, migration.checksum, ms, ctx.appliedBy]);
-    // Outside a transaction the `started` row exists already; only that row may become `applied`.
-    const finish = async (ms) => {
-        const result = await client.query(`UPDATE ${postgres_qualified(ctx.ledger)} SET state = 'applied', execution_ms = $2, applied_at = now() WHERE name = $1 AND state = 'started'`, [migration.name, ms]);
-        if (result.rowCount !== 1)
-            throw new errors/* BelayError */.oT(`The ledger row of ${migration.file} changed while it ran; check it by hand.`);
-    };
-    if (migration.noTransaction) {
-        await client.query(`INSERT INTO ${postgres_qualified(ctx.ledger)} (name, checksum, state, applied_by) VALUES ($1, $2, 'started', $3)`, [migration.name, migration.checksum, ctx.appliedBy]);
-        await runStatements(client, migration, false);
-        const ms = Date.now() - started;
-        await inTransaction(client, async () => {
-            await finish(ms);
-            await ctx.alsoRecord?.(client);
-        });
-        return ms;
-    }
-    return inTransaction(client, async () => {
-        await runStatements(client, migration, true);
-        const ms = Date.now() - started;
-        await record(ms);
-        await ctx.alsoRecord?.(client);
-        return ms;
-    });
-}
-/**
- * Record the current file of an applied (or half-applied) migration as intended, with the reason in the note.
- * Returns false when the ledger has no such migration.
- */
-async function acceptChecksum(client, ledger, migration, note) {
-    const result = await client.query(`UPDATE ${postgres_qualified(ledger)} SET checksum = $2, state = 'applied', note = $3 WHERE name = $1`, [migration.name, migration.checksum, note]);
-    return result.rowCount === 1;
-}
-/** Record migrations another tool already applied (drizzle's history), without running them, in one transaction. */
-async function recordAdopted(client, ledger, adopted, appliedBy) {
-    await inTransaction(client, async () => {
-        for (const { migration, note } of adopted) {
-            await client.query(`INSERT INTO ${postgres_qualified(ledger)} (name, checksum, state, applied_by, note) VALUES ($1, $2, 'applied', $3, $4)`, [migration.name, migration.checksum, appliedBy, note]);
-        }
-    });
-}
-async function inTransaction(client, work) {
-    await client.query('BEGIN');
-    try {
-        const result = await work();
-        await client.query('COMMIT');
-        return result;
-    }
-    catch (err) {
-        await client.query('ROLLBACK').catch(() => undefined);
-        throw err;
-    }
-}
-async function runStatements(client, migration, inTransaction) {
-    for (const statement of migration.statements) {
-        try {
-            await client.query(statement.sql);
-        }
-        catch (err) {
-            throw new MigrationFailed(migration, statement.line, err.message, inTransaction);
-        }
-    }
-}
-
 ;// CONCATENATED MODULE: ./src/migrate/engine.ts
 
 
@@ -538,9 +539,7 @@ async function checkDrizzleInStep(client, table, options) {
     }
 }
 async function ledgerExists(client, ledger) {
-    const { rows } = await client.query('SELECT to_regclass($1) AS found', [
-        `"${ledger.schema.replace(/"/g, '""')}"."${ledger.table.replace(/"/g, '""')}"`,
-    ]);
+    const { rows } = await client.query('SELECT to_regclass($1) AS found', [qualified(ledger)]);
     return rows[0]?.found !== null && rows[0]?.found !== undefined;
 }
 

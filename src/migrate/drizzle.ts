@@ -14,6 +14,7 @@
  */
 import type pg from 'pg';
 import type { LedgerRow } from './plan.js';
+import { qualified, quoteIdent } from './postgres.js';
 import type { Migration } from './types.js';
 
 export interface DrizzleTable {
@@ -33,9 +34,6 @@ export interface DrizzleRow {
    */
   readonly createdAt: number | null;
 }
-
-const quoteIdent = (name: string) => `"${name.replace(/"/g, '""')}"`;
-const qualified = (t: DrizzleTable) => `${quoteIdent(t.schema)}.${quoteIdent(t.table)}`;
 
 /** Create the schema and table with drizzle's own DDL: same names, types and nullability, and no extra column. */
 export async function ensureDrizzleTable(client: pg.Client, t: DrizzleTable): Promise<void> {

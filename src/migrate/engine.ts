@@ -25,6 +25,7 @@ import {
   connectPostgres,
   ensureLedger,
   lockKey,
+  qualified,
   readLedger,
   recordAdopted,
   type LedgerName,
@@ -203,8 +204,6 @@ async function checkDrizzleInStep(client: pg.Client, table: DrizzleTable, option
 }
 
 async function ledgerExists(client: pg.Client, ledger: LedgerName): Promise<boolean> {
-  const { rows } = await client.query<{ found: string | null }>('SELECT to_regclass($1) AS found', [
-    `"${ledger.schema.replace(/"/g, '""')}"."${ledger.table.replace(/"/g, '""')}"`,
-  ]);
+  const { rows } = await client.query<{ found: string | null }>('SELECT to_regclass($1) AS found', [qualified(ledger)]);
   return rows[0]?.found !== null && rows[0]?.found !== undefined;
 }

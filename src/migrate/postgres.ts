@@ -14,8 +14,11 @@ export interface LedgerName {
   readonly table: string;
 }
 
-const quoteIdent = (name: string) => `"${name.replace(/"/g, '""')}"`;
-const qualified = (l: LedgerName) => `${quoteIdent(l.schema)}.${quoteIdent(l.table)}`;
+/** A PostgreSQL identifier, quoted: schema and table names come from inputs, so they are never pasted raw. */
+export const quoteIdent = (name: string) => `"${name.replace(/"/g, '""')}"`;
+/** `"schema"."table"` for belay's ledger, drizzle's table or any other schema-qualified table. */
+export const qualified = (t: { readonly schema: string; readonly table: string }) =>
+  `${quoteIdent(t.schema)}.${quoteIdent(t.table)}`;
 
 /** Connect with a one-line error that names the server but never the password. */
 export async function connectPostgres(url: string, applicationName = 'belay'): Promise<pg.Client> {
