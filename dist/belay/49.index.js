@@ -162,7 +162,8 @@ function inShell(command) {
 
 // EXPORTS
 __webpack_require__.d(__webpack_exports__, {
-  j: () => (/* binding */ ConnectionPool)
+  j: () => (/* binding */ ConnectionPool),
+  C: () => (/* binding */ forwardThroughFirst)
 });
 
 // EXTERNAL MODULE: external "node:crypto"
@@ -1059,6 +1060,30 @@ class ConnectionPool {
         this.connections.clear();
         const settled = await Promise.allSettled(pending);
         await Promise.all(settled.map((s) => (s.status === 'fulfilled' ? s.value.close() : undefined)));
+    }
+}
+/**
+ * Local forwarding to `remoteHost:remotePort` as the first of `targets` sees it, on a connection of its own
+ * (health-check via-ssh, migrate through db-host): nothing else of the run needs that server.
+ */
+async function forwardThroughFirst(targets, options, log, remoteHost, remotePort) {
+    const pool = new ConnectionPool(options, log);
+    const server = targets[0];
+    try {
+        const forward = await (await pool.get(server)).forward(remoteHost, remotePort);
+        return {
+            server,
+            localHost: forward.localHost,
+            localPort: forward.localPort,
+            close: async () => {
+                await forward.close();
+                await pool.closeAll();
+            },
+        };
+    }
+    catch (err) {
+        await pool.closeAll();
+        throw err;
     }
 }
 

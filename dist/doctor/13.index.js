@@ -25,7 +25,7 @@ var duration = __webpack_require__(8571);
 // EXTERNAL MODULE: ./src/report/reporter.ts
 var report_reporter = __webpack_require__(4969);
 // EXTERNAL MODULE: ./src/transport/pool.ts + 3 modules
-var transport_pool = __webpack_require__(2548);
+var pool = __webpack_require__(2548);
 // EXTERNAL MODULE: external "node:http"
 var external_node_http_ = __webpack_require__(7067);
 var external_node_http_default = /*#__PURE__*/__webpack_require__.n(external_node_http_);
@@ -586,44 +586,37 @@ async function runHealth({ reporter, face, loaded }) {
         reporter.secret(secret);
     for (const value of Object.values(options.headers))
         reporter.secret(value);
-    let pool;
     let openTunnel;
     if (v.viaSsh) {
         const { targets, options: connection } = (0,config_connection/* resolveConnection */.X)(v, face);
-        pool = new transport_pool/* ConnectionPool */.j(connection, reporter);
-        const server = targets[0];
         openTunnel = async (host, port) => {
-            const forward = await (await pool.get(server)).forward(host, port);
-            reporter.info(`through SSH: ${host}:${port} as seen from ${server.host}`);
+            const forward = await (0,pool/* forwardThroughFirst */.C)(targets, connection, reporter, host, port);
+            reporter.info(`through SSH: ${host}:${port} as seen from ${forward.server.host}`);
             return { host: forward.localHost, port: forward.localPort, close: () => forward.close() };
         };
     }
-    try {
-        const result = await reporter.group(`Health check ${v.url}`, () => checkHealth(options, { reporter, ...(openTunnel ? { openTunnel } : {}) }));
-        reporter.setOutput('healthy', result.healthy);
-        reporter.setOutput('attempts', result.attempts);
-        reporter.setOutput('elapsed-ms', result.elapsedMs);
-        reporter.setOutput('last-status', result.lastStatus ?? '');
-        reporter.summary(`### ${result.healthy ? '✅' : '❌'} Health check\n\n` +
-            (0,report_reporter/* markdownTable */.Qj)(['URL', 'Healthy', 'Attempts', 'Elapsed', 'Last status'], [
-                [
-                    v.url,
-                    String(result.healthy),
-                    String(result.attempts),
-                    (0,duration/* formatDuration */.a3)(result.elapsedMs),
-                    String(result.lastStatus ?? '–'),
-                ],
-            ]));
-        if (result.healthy) {
-            reporter.info(`✓ healthy after ${result.attempts} attempt(s) in ${(0,duration/* formatDuration */.a3)(result.elapsedMs)}`);
-            return true;
-        }
-        reporter.error(describeFailure(result, options));
-        return false;
+    // checkHealth opens the tunnel once and closes it (and so its SSH connection) however the check ends.
+    const result = await reporter.group(`Health check ${v.url}`, () => checkHealth(options, { reporter, ...(openTunnel ? { openTunnel } : {}) }));
+    reporter.setOutput('healthy', result.healthy);
+    reporter.setOutput('attempts', result.attempts);
+    reporter.setOutput('elapsed-ms', result.elapsedMs);
+    reporter.setOutput('last-status', result.lastStatus ?? '');
+    reporter.summary(`### ${result.healthy ? '✅' : '❌'} Health check\n\n` +
+        (0,report_reporter/* markdownTable */.Qj)(['URL', 'Healthy', 'Attempts', 'Elapsed', 'Last status'], [
+            [
+                v.url,
+                String(result.healthy),
+                String(result.attempts),
+                (0,duration/* formatDuration */.a3)(result.elapsedMs),
+                String(result.lastStatus ?? '–'),
+            ],
+        ]));
+    if (result.healthy) {
+        reporter.info(`✓ healthy after ${result.attempts} attempt(s) in ${(0,duration/* formatDuration */.a3)(result.elapsedMs)}`);
+        return true;
     }
-    finally {
-        await pool?.closeAll();
-    }
+    reporter.error(describeFailure(result, options));
+    return false;
 }
 function healthOptions(v) {
     const expectBody = v.expectBody ? parseBodyMatcher(v.expectBody) : undefined;

@@ -29,7 +29,7 @@ var connection = __webpack_require__(9420);
 // EXTERNAL MODULE: ./src/report/reporter.ts
 var report_reporter = __webpack_require__(4969);
 // EXTERNAL MODULE: ./src/transport/pool.ts + 3 modules
-var transport_pool = __webpack_require__(2548);
+var pool = __webpack_require__(2548);
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __webpack_require__(7598);
 // EXTERNAL MODULE: ./node_modules/pg/esm/index.mjs
@@ -419,20 +419,9 @@ function problemOf(status, migration, row, newestApplied) {
 
 
 async function migrateDatabase(options) {
-    const work = await connectPostgres(options.url, 'belay migrate');
-    let lock;
-    let release;
-    try {
-        if (options.mode === 'apply') {
-            lock = await connectPostgres(options.url, 'belay migrate lock');
-            const database = (await work.query('SELECT current_database() AS db')).rows[0].db;
-            release = await acquireLock(lock, lockKey(database, options.ledger), {
-                timeoutMs: options.lockTimeoutMs,
-                ...(options.lockPollMs ? { pollMs: options.lockPollMs } : {}),
-                progress: (waited) => options.reporter.info(`waiting for another migration to finish (${(0,duration/* formatDuration */.a3)(waited)} so far)`),
-            });
+    return withDatabase(options, options.mode === 'apply', async (work) => {
+        if (options.mode === 'apply')
             await ensureLedger(work, options.ledger);
-        }
         // Read after the lock: a run that waited sees what the other one applied.
         let ledger = (await ledgerExists(work, options.ledger)) ? await readLedger(work, options.ledger) : [];
         if (options.drizzle)
@@ -456,11 +445,32 @@ async function migrateDatabase(options) {
                 await checkDrizzleInStep(work, drizzle, options);
         }
         return { plan, applied };
+    });
+}
+/**
+ * A working connection for `work`, and, when `locked`, the advisory lock held on a second connection for the
+ * whole of it. Both connections are closed and the lock released however `work` ends.
+ */
+async function withDatabase(options, locked, work) {
+    const client = await connectPostgres(options.url, 'belay migrate');
+    let lock;
+    let release;
+    try {
+        if (locked) {
+            lock = await connectPostgres(options.url, 'belay migrate lock');
+            const database = (await client.query('SELECT current_database() AS db')).rows[0].db;
+            release = await acquireLock(lock, lockKey(database, options.ledger), {
+                timeoutMs: options.lockTimeoutMs,
+                ...(options.lockPollMs ? { pollMs: options.lockPollMs } : {}),
+                progress: (waited) => options.reporter.info(`waiting for another migration to finish (${(0,duration/* formatDuration */.a3)(waited)} so far)`),
+            });
+        }
+        return await work(client);
     }
     finally {
         await release?.().catch(() => undefined);
         await lock?.end().catch(() => undefined);
-        await work.end().catch(() => undefined);
+        await client.end().catch(() => undefined);
     }
 }
 /**
@@ -472,15 +482,7 @@ async function acceptMigration(options) {
     if (!migration) {
         throw new errors/* InputError */.dz('accept', `"${options.name}" is not a migration of the folder`, 'Give its name as the summary table shows it.');
     }
-    const work = await connectPostgres(options.url, 'belay migrate accept');
-    const lock = await connectPostgres(options.url, 'belay migrate lock');
-    let release;
-    try {
-        const database = (await work.query('SELECT current_database() AS db')).rows[0].db;
-        release = await acquireLock(lock, lockKey(database, options.ledger), {
-            timeoutMs: options.lockTimeoutMs,
-            ...(options.lockPollMs ? { pollMs: options.lockPollMs } : {}),
-        });
+    return withDatabase(options, true, async (work) => {
         const ledger = (await ledgerExists(work, options.ledger)) ? await readLedger(work, options.ledger) : [];
         const row = ledger.find((r) => r.name === migration.name);
         if (!row) {
@@ -492,12 +494,7 @@ async function acceptMigration(options) {
         await acceptChecksum(work, options.ledger, migration, note);
         options.reporter.info(`accepted ${migration.file}: sha256 ${row.checksum.slice(0, 12)}… → ${migration.checksum.slice(0, 12)}…`);
         return 'accepted';
-    }
-    finally {
-        await release?.().catch(() => undefined);
-        await lock.end().catch(() => undefined);
-        await work.end().catch(() => undefined);
-    }
+    });
 }
 /**
  * A database drizzle-orm already migrated: tie its rows to the folder (by hash, then by journal time) and record
@@ -1634,18 +1631,18 @@ async function runMigrate({ reporter, face, loaded, cwd }) {
         throw new errors/* InputError */.dz('reason', 'accepting a changed migration needs a reason', 'Add --reason "why it was changed" (it is kept in the ledger).');
     }
     const database = await openDatabase(v, face, reporter);
+    // What every database run shares: where the ledger is, how long to wait for the lock, who is applying.
+    const shared = {
+        url: database.url,
+        migrations: folder.migrations,
+        ledger: { schema: v.ledgerSchema ?? 'belay', table: v.ledgerTable ?? 'schema_migrations' },
+        lockTimeoutMs: v.lockTimeout ?? 5 * 60_000,
+        appliedBy: actor(),
+        reporter,
+    };
     if (v.accept) {
         try {
-            const outcome = await acceptMigration({
-                url: database.url,
-                migrations: folder.migrations,
-                name: v.accept,
-                reason: v.reason.trim(),
-                ledger: { schema: v.ledgerSchema ?? 'belay', table: v.ledgerTable ?? 'schema_migrations' },
-                lockTimeoutMs: v.lockTimeout ?? 5 * 60_000,
-                appliedBy: actor(),
-                reporter,
-            });
+            const outcome = await acceptMigration({ ...shared, name: v.accept, reason: v.reason.trim() });
             reporter.setOutput('status', outcome === 'accepted' ? 'accepted' : 'up-to-date');
             if (outcome === 'unchanged')
                 reporter.info(`${v.accept} matches the ledger already: nothing to accept`);
@@ -1658,14 +1655,9 @@ async function runMigrate({ reporter, face, loaded, cwd }) {
     let result;
     try {
         result = await reporter.group(`migrate (${mode})`, () => migrateDatabase({
-            url: database.url,
-            migrations: folder.migrations,
+            ...shared,
             mode,
-            ledger: { schema: v.ledgerSchema ?? 'belay', table: v.ledgerTable ?? 'schema_migrations' },
-            lockTimeoutMs: v.lockTimeout ?? 5 * 60_000,
             allowOutOfOrder: v.allowOutOfOrder ?? false,
-            appliedBy: actor(),
-            reporter,
             ...(folder.format === 'drizzle'
                 ? { drizzle: { schema: v.drizzleSchema ?? 'drizzle', table: v.drizzleTable ?? '__drizzle_migrations' } }
                 : {}),
@@ -1761,21 +1753,15 @@ async function openDatabase(v, face, reporter) {
     if (v.databaseUrl)
         return { url: v.databaseUrl, close: async () => undefined };
     const { targets, options } = (0,connection/* resolveConnection */.X)(v, face);
-    const pool = new transport_pool/* ConnectionPool */.j(options, reporter);
-    try {
-        const server = targets[0];
-        const forward = await (await pool.get(server)).forward(v.dbHost ?? '127.0.0.1', v.dbPort ?? 5432);
-        const auth = `${encodeURIComponent(v.dbUser)}${v.dbPassword ? `:${encodeURIComponent(v.dbPassword)}` : ''}`;
-        const url = `postgres://${auth}@${forward.localHost}:${forward.localPort}/${encodeURIComponent(v.database)}`;
-        for (const secret of (0,report_reporter/* secretsOfUrl */.mE)(url))
-            reporter.secret(secret);
-        reporter.info(`database ${v.database} at ${v.dbHost ?? '127.0.0.1'}:${v.dbPort ?? 5432} as seen from ${server.host}, through SSH`);
-        return { url, close: () => pool.closeAll() };
-    }
-    catch (err) {
-        await pool.closeAll();
-        throw err;
-    }
+    const dbHost = v.dbHost ?? '127.0.0.1';
+    const dbPort = v.dbPort ?? 5432;
+    const forward = await (0,pool/* forwardThroughFirst */.C)(targets, options, reporter, dbHost, dbPort);
+    const auth = `${encodeURIComponent(v.dbUser)}${v.dbPassword ? `:${encodeURIComponent(v.dbPassword)}` : ''}`;
+    const url = `postgres://${auth}@${forward.localHost}:${forward.localPort}/${encodeURIComponent(v.database)}`;
+    for (const secret of (0,report_reporter/* secretsOfUrl */.mE)(url))
+        reporter.secret(secret);
+    reporter.info(`database ${v.database} at ${dbHost}:${dbPort} as seen from ${forward.server.host}, through SSH`);
+    return { url, close: () => forward.close() };
 }
 /** Who applied it, for the ledger: the workflow run on GitHub, the local user in a terminal. */
 function actor() {

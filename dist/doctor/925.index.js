@@ -235,21 +235,24 @@ async function checkHost(pool, target, v) {
     };
     // The checks share the one connection; each is its own channel, so they can run side by side.
     const checks = [
-        checkDocker(transport, target.user),
-        checkCompose(transport),
-        checkDisk(transport, target.user, 'app-dir', v.appDir ?? 'belay', v.minFreeDisk ?? 1024 ** 3),
-        checkDisk(transport, target.user, 'backup-dir', v.backupDir ?? 'belay/backups', v.minFreeDisk ?? 1024 ** 3),
-        checkClock(transport, v.maxClockSkew ?? 30_000),
+        ['docker', checkDocker(transport, target.user)],
+        ['compose', checkCompose(transport)],
+        ['disk (app-dir)', checkDisk(transport, target.user, 'app-dir', v.appDir ?? 'belay', v.minFreeDisk ?? 1024 ** 3)],
+        [
+            'disk (backup-dir)',
+            checkDisk(transport, target.user, 'backup-dir', v.backupDir ?? 'belay/backups', v.minFreeDisk ?? 1024 ** 3),
+        ],
+        ['clock', checkClock(transport, v.maxClockSkew ?? 30_000)],
     ];
     if (v.databaseUrl)
-        checks.push(checkDatabase(transport, target.user, v.databaseUrl));
-    const settled = await Promise.allSettled(checks);
+        checks.push(['database', checkDatabase(transport, target.user, v.databaseUrl)]);
+    const settled = await Promise.allSettled(checks.map(([, check]) => check));
     return [
         connection,
         ...settled.map((s, i) => s.status === 'fulfilled'
             ? s.value
             : {
-                check: ['docker', 'compose', 'disk (app-dir)', 'disk (backup-dir)', 'clock', 'database'][i],
+                check: checks[i][0],
                 status: 'fail',
                 detail: (0,errors/* describeError */.Uc)(s.reason),
                 fix: 'Run doctor again; if it persists, check the server.',

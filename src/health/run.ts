@@ -4,7 +4,7 @@ import { missing } from '../config/load.js';
 import { formatDuration } from '../core/duration.js';
 import type { RunContext } from '../engine.js';
 import { markdownTable, secretsOfUrl } from '../report/reporter.js';
-import { ConnectionPool } from '../transport/pool.js';
+import { forwardThroughFirst } from '../transport/pool.js';
 import { checkHealth, describeFailure, parseTarget, type HealthOptions, type Tunnel } from './check.js';
 import { parseBodyMatcher, parseExpectJson, parseHeaders, parseStatusMatcher } from './matchers.js';
 
@@ -17,51 +17,45 @@ export async function runHealth({ reporter, face, loaded }: RunContext): Promise
   for (const secret of secretsOfUrl(v.url).slice(1)) reporter.secret(secret);
   for (const value of Object.values(options.headers)) reporter.secret(value);
 
-  let pool: ConnectionPool | undefined;
   let openTunnel: ((host: string, port: number) => Promise<Tunnel>) | undefined;
   if (v.viaSsh) {
     const { targets, options: connection } = resolveConnection(v, face);
-    pool = new ConnectionPool(connection, reporter);
-    const server = targets[0]!;
     openTunnel = async (host, port) => {
-      const forward = await (await pool!.get(server)).forward(host, port);
-      reporter.info(`through SSH: ${host}:${port} as seen from ${server.host}`);
+      const forward = await forwardThroughFirst(targets, connection, reporter, host, port);
+      reporter.info(`through SSH: ${host}:${port} as seen from ${forward.server.host}`);
       return { host: forward.localHost, port: forward.localPort, close: () => forward.close() };
     };
   }
 
-  try {
-    const result = await reporter.group(`Health check ${v.url}`, () =>
-      checkHealth(options, { reporter, ...(openTunnel ? { openTunnel } : {}) }),
-    );
-    reporter.setOutput('healthy', result.healthy);
-    reporter.setOutput('attempts', result.attempts);
-    reporter.setOutput('elapsed-ms', result.elapsedMs);
-    reporter.setOutput('last-status', result.lastStatus ?? '');
-    reporter.summary(
-      `### ${result.healthy ? '✅' : '❌'} Health check\n\n` +
-        markdownTable(
-          ['URL', 'Healthy', 'Attempts', 'Elapsed', 'Last status'],
+  // checkHealth opens the tunnel once and closes it (and so its SSH connection) however the check ends.
+  const result = await reporter.group(`Health check ${v.url}`, () =>
+    checkHealth(options, { reporter, ...(openTunnel ? { openTunnel } : {}) }),
+  );
+  reporter.setOutput('healthy', result.healthy);
+  reporter.setOutput('attempts', result.attempts);
+  reporter.setOutput('elapsed-ms', result.elapsedMs);
+  reporter.setOutput('last-status', result.lastStatus ?? '');
+  reporter.summary(
+    `### ${result.healthy ? '✅' : '❌'} Health check\n\n` +
+      markdownTable(
+        ['URL', 'Healthy', 'Attempts', 'Elapsed', 'Last status'],
+        [
           [
-            [
-              v.url,
-              String(result.healthy),
-              String(result.attempts),
-              formatDuration(result.elapsedMs),
-              String(result.lastStatus ?? '–'),
-            ],
+            v.url,
+            String(result.healthy),
+            String(result.attempts),
+            formatDuration(result.elapsedMs),
+            String(result.lastStatus ?? '–'),
           ],
-        ),
-    );
-    if (result.healthy) {
-      reporter.info(`✓ healthy after ${result.attempts} attempt(s) in ${formatDuration(result.elapsedMs)}`);
-      return true;
-    }
-    reporter.error(describeFailure(result, options));
-    return false;
-  } finally {
-    await pool?.closeAll();
+        ],
+      ),
+  );
+  if (result.healthy) {
+    reporter.info(`✓ healthy after ${result.attempts} attempt(s) in ${formatDuration(result.elapsedMs)}`);
+    return true;
   }
+  reporter.error(describeFailure(result, options));
+  return false;
 }
 
 function healthOptions(v: Required<RunContext['loaded']['values']>): HealthOptions {

@@ -56,21 +56,8 @@ export interface MigrateResult {
 }
 
 export async function migrateDatabase(options: MigrateOptions): Promise<MigrateResult> {
-  const work = await connectPostgres(options.url, 'belay migrate');
-  let lock: pg.Client | undefined;
-  let release: (() => Promise<void>) | undefined;
-  try {
-    if (options.mode === 'apply') {
-      lock = await connectPostgres(options.url, 'belay migrate lock');
-      const database = (await work.query<{ db: string }>('SELECT current_database() AS db')).rows[0]!.db;
-      release = await acquireLock(lock, lockKey(database, options.ledger), {
-        timeoutMs: options.lockTimeoutMs,
-        ...(options.lockPollMs ? { pollMs: options.lockPollMs } : {}),
-        progress: (waited) =>
-          options.reporter.info(`waiting for another migration to finish (${formatDuration(waited)} so far)`),
-      });
-      await ensureLedger(work, options.ledger);
-    }
+  return withDatabase(options, options.mode === 'apply', async (work) => {
+    if (options.mode === 'apply') await ensureLedger(work, options.ledger);
     // Read after the lock: a run that waited sees what the other one applied.
     let ledger = (await ledgerExists(work, options.ledger)) ? await readLedger(work, options.ledger) : [];
     if (options.drizzle) ledger = await adoptFromDrizzle(work, ledger, options.drizzle, options);
@@ -91,10 +78,35 @@ export async function migrateDatabase(options: MigrateOptions): Promise<MigrateR
       if (drizzle) await checkDrizzleInStep(work, drizzle, options);
     }
     return { plan, applied };
+  });
+}
+
+type DatabaseOptions = Pick<MigrateOptions, 'url' | 'ledger' | 'lockTimeoutMs' | 'lockPollMs' | 'reporter'>;
+
+/**
+ * A working connection for `work`, and, when `locked`, the advisory lock held on a second connection for the
+ * whole of it. Both connections are closed and the lock released however `work` ends.
+ */
+async function withDatabase<T>(options: DatabaseOptions, locked: boolean, work: (client: pg.Client) => Promise<T>) {
+  const client = await connectPostgres(options.url, 'belay migrate');
+  let lock: pg.Client | undefined;
+  let release: (() => Promise<void>) | undefined;
+  try {
+    if (locked) {
+      lock = await connectPostgres(options.url, 'belay migrate lock');
+      const database = (await client.query<{ db: string }>('SELECT current_database() AS db')).rows[0]!.db;
+      release = await acquireLock(lock, lockKey(database, options.ledger), {
+        timeoutMs: options.lockTimeoutMs,
+        ...(options.lockPollMs ? { pollMs: options.lockPollMs } : {}),
+        progress: (waited) =>
+          options.reporter.info(`waiting for another migration to finish (${formatDuration(waited)} so far)`),
+      });
+    }
+    return await work(client);
   } finally {
     await release?.().catch(() => undefined);
     await lock?.end().catch(() => undefined);
-    await work.end().catch(() => undefined);
+    await client.end().catch(() => undefined);
   }
 }
 
@@ -116,15 +128,7 @@ export async function acceptMigration(options: AcceptOptions): Promise<'accepted
       'Give its name as the summary table shows it.',
     );
   }
-  const work = await connectPostgres(options.url, 'belay migrate accept');
-  const lock = await connectPostgres(options.url, 'belay migrate lock');
-  let release: (() => Promise<void>) | undefined;
-  try {
-    const database = (await work.query<{ db: string }>('SELECT current_database() AS db')).rows[0]!.db;
-    release = await acquireLock(lock, lockKey(database, options.ledger), {
-      timeoutMs: options.lockTimeoutMs,
-      ...(options.lockPollMs ? { pollMs: options.lockPollMs } : {}),
-    });
+  return withDatabase(options, true, async (work) => {
     const ledger = (await ledgerExists(work, options.ledger)) ? await readLedger(work, options.ledger) : [];
     const row = ledger.find((r) => r.name === migration.name);
     if (!row) {
@@ -140,12 +144,8 @@ export async function acceptMigration(options: AcceptOptions): Promise<'accepted
     options.reporter.info(
       `accepted ${migration.file}: sha256 ${row.checksum.slice(0, 12)}… → ${migration.checksum.slice(0, 12)}…`,
     );
-    return 'accepted';
-  } finally {
-    await release?.().catch(() => undefined);
-    await lock.end().catch(() => undefined);
-    await work.end().catch(() => undefined);
-  }
+    return 'accepted' as const;
+  });
 }
 
 /**

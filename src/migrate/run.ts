@@ -6,7 +6,7 @@ import { InputError } from '../core/errors.js';
 import type { RunContext } from '../engine.js';
 import { resolveConnection } from '../config/connection.js';
 import { markdownTable, secretsOfUrl } from '../report/reporter.js';
-import { ConnectionPool } from '../transport/pool.js';
+import { forwardThroughFirst } from '../transport/pool.js';
 import { acceptMigration, migrateDatabase, type MigrateResult } from './engine.js';
 import { compareWithBase, readFolderAtRef } from './against-ref.js';
 import { readMigrationFolder } from './folder.js';
@@ -32,18 +32,18 @@ export async function runMigrate({ reporter, face, loaded, cwd }: RunContext): P
     );
   }
   const database = await openDatabase(v, face, reporter);
+  // What every database run shares: where the ledger is, how long to wait for the lock, who is applying.
+  const shared = {
+    url: database.url,
+    migrations: folder.migrations,
+    ledger: { schema: v.ledgerSchema ?? 'belay', table: v.ledgerTable ?? 'schema_migrations' },
+    lockTimeoutMs: v.lockTimeout ?? 5 * 60_000,
+    appliedBy: actor(),
+    reporter,
+  };
   if (v.accept) {
     try {
-      const outcome = await acceptMigration({
-        url: database.url,
-        migrations: folder.migrations,
-        name: v.accept,
-        reason: v.reason!.trim(),
-        ledger: { schema: v.ledgerSchema ?? 'belay', table: v.ledgerTable ?? 'schema_migrations' },
-        lockTimeoutMs: v.lockTimeout ?? 5 * 60_000,
-        appliedBy: actor(),
-        reporter,
-      });
+      const outcome = await acceptMigration({ ...shared, name: v.accept, reason: v.reason!.trim() });
       reporter.setOutput('status', outcome === 'accepted' ? 'accepted' : 'up-to-date');
       if (outcome === 'unchanged') reporter.info(`${v.accept} matches the ledger already: nothing to accept`);
       return true;
@@ -55,14 +55,9 @@ export async function runMigrate({ reporter, face, loaded, cwd }: RunContext): P
   try {
     result = await reporter.group(`migrate (${mode})`, () =>
       migrateDatabase({
-        url: database.url,
-        migrations: folder.migrations,
+        ...shared,
         mode,
-        ledger: { schema: v.ledgerSchema ?? 'belay', table: v.ledgerTable ?? 'schema_migrations' },
-        lockTimeoutMs: v.lockTimeout ?? 5 * 60_000,
         allowOutOfOrder: v.allowOutOfOrder ?? false,
-        appliedBy: actor(),
-        reporter,
         ...(folder.format === 'drizzle'
           ? { drizzle: { schema: v.drizzleSchema ?? 'drizzle', table: v.drizzleTable ?? '__drizzle_migrations' } }
           : {}),
@@ -176,21 +171,14 @@ async function openDatabase(
 ): Promise<{ url: string; close: () => Promise<void> }> {
   if (v.databaseUrl) return { url: v.databaseUrl, close: async () => undefined };
   const { targets, options } = resolveConnection(v, face);
-  const pool = new ConnectionPool(options, reporter);
-  try {
-    const server = targets[0]!;
-    const forward = await (await pool.get(server)).forward(v.dbHost ?? '127.0.0.1', v.dbPort ?? 5432);
-    const auth = `${encodeURIComponent(v.dbUser!)}${v.dbPassword ? `:${encodeURIComponent(v.dbPassword)}` : ''}`;
-    const url = `postgres://${auth}@${forward.localHost}:${forward.localPort}/${encodeURIComponent(v.database!)}`;
-    for (const secret of secretsOfUrl(url)) reporter.secret(secret);
-    reporter.info(
-      `database ${v.database} at ${v.dbHost ?? '127.0.0.1'}:${v.dbPort ?? 5432} as seen from ${server.host}, through SSH`,
-    );
-    return { url, close: () => pool.closeAll() };
-  } catch (err) {
-    await pool.closeAll();
-    throw err;
-  }
+  const dbHost = v.dbHost ?? '127.0.0.1';
+  const dbPort = v.dbPort ?? 5432;
+  const forward = await forwardThroughFirst(targets, options, reporter, dbHost, dbPort);
+  const auth = `${encodeURIComponent(v.dbUser!)}${v.dbPassword ? `:${encodeURIComponent(v.dbPassword)}` : ''}`;
+  const url = `postgres://${auth}@${forward.localHost}:${forward.localPort}/${encodeURIComponent(v.database!)}`;
+  for (const secret of secretsOfUrl(url)) reporter.secret(secret);
+  reporter.info(`database ${v.database} at ${dbHost}:${dbPort} as seen from ${forward.server.host}, through SSH`);
+  return { url, close: () => forward.close() };
 }
 
 /** Who applied it, for the ledger: the workflow run on GitHub, the local user in a terminal. */

@@ -5,7 +5,7 @@
  * and audit logs expect.
  */
 import { SshTransport, type TransportLog } from './ssh.js';
-import type { ConnectionOptions, HostTarget, Transport } from './types.js';
+import type { ConnectionOptions, Forward, HostTarget, Transport } from './types.js';
 
 export type Connect = (target: HostTarget, options: ConnectionOptions, log?: TransportLog) => Promise<Transport>;
 
@@ -41,5 +41,41 @@ export class ConnectionPool {
     this.connections.clear();
     const settled = await Promise.allSettled(pending);
     await Promise.all(settled.map((s) => (s.status === 'fulfilled' ? s.value.close() : undefined)));
+  }
+}
+
+/** A forward that owns its connection: closing it closes both. */
+export interface OwnedForward extends Forward {
+  /** The server the forward goes through. */
+  readonly server: HostTarget;
+}
+
+/**
+ * Local forwarding to `remoteHost:remotePort` as the first of `targets` sees it, on a connection of its own
+ * (health-check via-ssh, migrate through db-host): nothing else of the run needs that server.
+ */
+export async function forwardThroughFirst(
+  targets: readonly HostTarget[],
+  options: ConnectionOptions,
+  log: TransportLog | undefined,
+  remoteHost: string,
+  remotePort: number,
+): Promise<OwnedForward> {
+  const pool = new ConnectionPool(options, log);
+  const server = targets[0]!;
+  try {
+    const forward = await (await pool.get(server)).forward(remoteHost, remotePort);
+    return {
+      server,
+      localHost: forward.localHost,
+      localPort: forward.localPort,
+      close: async () => {
+        await forward.close();
+        await pool.closeAll();
+      },
+    };
+  } catch (err) {
+    await pool.closeAll();
+    throw err;
   }
 }
