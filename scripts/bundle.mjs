@@ -8,6 +8,8 @@ const entries = {
   'health-check': 'src/actions/health-check.ts',
   doctor: 'src/actions/doctor.ts',
   migrate: 'src/actions/migrate.ts',
+  backup: 'src/actions/backup.ts',
+  'build-image': 'src/actions/build-image.ts',
   belay: 'src/actions/main.ts',
   cli: 'src/cli/index.ts',
 };

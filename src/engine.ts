@@ -27,6 +27,8 @@ const CAPABILITIES: Record<CommandName, Capability> = {
   health: async (ctx) => (await import('./health/run.js')).runHealth(ctx),
   doctor: async (ctx) => (await import('./doctor/run.js')).runDoctor(ctx),
   migrate: async (ctx) => (await import('./migrate/run.js')).runMigrate(ctx),
+  backup: async (ctx) => (await import('./backup/run.js')).runBackup(ctx),
+  build: async (ctx) => (await import('./build/run.js')).runBuild(ctx),
 };
 
 export async function execute(name: CommandName, sources: Sources, reporter: Reporter): Promise<number> {

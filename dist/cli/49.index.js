@@ -1063,16 +1063,20 @@ class ConnectionPool {
     }
 }
 /**
- * Local forwarding to `remoteHost:remotePort` as the first of `targets` sees it, on a connection of its own
- * (health-check via-ssh, migrate through db-host): nothing else of the run needs that server.
+ * Local forwarding to an address as the first of `targets` sees it, on a connection of its own (health-check
+ * via-ssh, migrate through db-host or db-service): nothing else of the run needs that server.
  */
-async function forwardThroughFirst(targets, options, log, remoteHost, remotePort) {
+async function forwardThroughFirst(targets, options, log, to) {
     const pool = new ConnectionPool(options, log);
     const server = targets[0];
     try {
-        const forward = await (await pool.get(server)).forward(remoteHost, remotePort);
+        const transport = await pool.get(server);
+        const { host, port } = typeof to === 'function' ? await to(transport) : to;
+        const forward = await transport.forward(host, port);
         return {
             server,
+            remoteHost: host,
+            remotePort: port,
             localHost: forward.localHost,
             localPort: forward.localPort,
             close: async () => {

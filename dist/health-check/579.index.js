@@ -5,51 +5,30 @@ export const id = 579;
 export const ids = [579];
 export const modules = {
 
-/***/ 1579:
+/***/ 1119:
 /***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
 
-// ESM COMPAT FLAG
-__webpack_require__.r(__webpack_exports__);
-
-// EXPORTS
-__webpack_require__.d(__webpack_exports__, {
-  runMigrate: () => (/* binding */ runMigrate)
-});
-
-// EXTERNAL MODULE: external "node:path"
-var external_node_path_ = __webpack_require__(6760);
-// EXTERNAL MODULE: ./src/config/load.ts
-var load = __webpack_require__(1036);
-// EXTERNAL MODULE: ./src/core/duration.ts
-var duration = __webpack_require__(8571);
-// EXTERNAL MODULE: ./src/core/errors.ts
-var errors = __webpack_require__(4296);
-// EXTERNAL MODULE: ./src/config/connection.ts
-var connection = __webpack_require__(9420);
-// EXTERNAL MODULE: ./src/report/reporter.ts
-var report_reporter = __webpack_require__(4969);
-// EXTERNAL MODULE: ./src/transport/pool.ts + 3 modules
-var pool = __webpack_require__(2548);
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __webpack_require__(7598);
-// EXTERNAL MODULE: ./node_modules/pg/esm/index.mjs
-var esm = __webpack_require__(6230);
-;// CONCATENATED MODULE: ./src/migrate/postgres.ts
-/**
- * belay's side of PostgreSQL: its ledger table, the advisory lock that keeps two deploys from migrating at once,
- * and applying one migration, in a transaction or (when PostgreSQL refuses that) with a "started" row first.
- */
+/* harmony export */ __webpack_require__.d(__webpack_exports__, {
+/* harmony export */   Mq: () => (/* binding */ connectPostgres),
+/* harmony export */   v4: () => (/* binding */ quoteIdent)
+/* harmony export */ });
+/* unused harmony export describeServer */
+/* harmony import */ var pg__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(6230);
+/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(4296);
+/** Connecting to PostgreSQL from this machine, and quoting names for its SQL. */
 
 
-
-
-/** A PostgreSQL identifier, quoted: schema and table names come from inputs, so they are never pasted raw. */
+/** A PostgreSQL identifier, quoted: schema, table and database names come from inputs, so they are never pasted raw. */
 const quoteIdent = (name) => `"${name.replace(/"/g, '""')}"`;
-/** `"schema"."table"` for belay's ledger, drizzle's table or any other schema-qualified table. */
-const qualified = (t) => `${quoteIdent(t.schema)}.${quoteIdent(t.table)}`;
 /** Connect with a one-line error that names the server but never the password. */
-async function connectPostgres(url, applicationName = 'belay') {
-    const client = new esm/* default.Client */.Ay.Client({ connectionString: url, application_name: applicationName });
+async function connectPostgres(url, applicationName = 'belay', limits = {}) {
+    const client = new pg__WEBPACK_IMPORTED_MODULE_0__/* ["default"].Client */ .Ay.Client({
+        connectionString: url,
+        application_name: applicationName,
+        // Sent in the startup message, so they hold from the first statement on.
+        ...(limits.statementTimeoutMs ? { statement_timeout: limits.statementTimeoutMs } : {}),
+        ...(limits.lockTimeoutMs ? { lock_timeout: limits.lockTimeoutMs } : {}),
+    });
     // A connection that drops later must not crash the process; the next query reports it.
     client.on('error', () => undefined);
     try {
@@ -58,7 +37,7 @@ async function connectPostgres(url, applicationName = 'belay') {
     catch (err) {
         const where = describeServer(url);
         await client.end().catch(() => undefined);
-        throw new errors/* BelayError */.oT(`Could not connect to PostgreSQL at ${where}: ${err.message}. Check database-url.`);
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .BelayError */ .oT(`Could not connect to PostgreSQL at ${where}: ${err.message}. Check ${limits.hint ?? 'database-url'}.`);
     }
     return client;
 }
@@ -72,8 +51,150 @@ function describeServer(url) {
         return 'the configured server';
     }
 }
+
+
+/***/ }),
+
+/***/ 5570:
+/***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
+
+/* harmony export */ __webpack_require__.d(__webpack_exports__, {
+/* harmony export */   Kg: () => (/* binding */ databaseAddress),
+/* harmony export */   Rl: () => (/* binding */ checkDatabaseInputs),
+/* harmony export */   dM: () => (/* binding */ databaseInputs),
+/* harmony export */   vx: () => (/* binding */ reachDatabase),
+/* harmony export */   wf: () => (/* binding */ forwardedUrl)
+/* harmony export */ });
+/* unused harmony export containerSpec */
+/* harmony import */ var _config_connection_js__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(9420);
+/* harmony import */ var _config_load_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(1036);
+/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(4296);
+/* harmony import */ var _report_reporter_js__WEBPACK_IMPORTED_MODULE_5__ = __webpack_require__(4969);
+/* harmony import */ var _server_docker_js__WEBPACK_IMPORTED_MODULE_3__ = __webpack_require__(931);
+/* harmony import */ var _transport_pool_js__WEBPACK_IMPORTED_MODULE_4__ = __webpack_require__(2548);
+/**
+ * How a command reaches the app's PostgreSQL: `database-url` directly (a managed database), or through the SSH
+ * connection to the first host, at `db-host:db-port` as the server sees it, or at the address of the container of
+ * `db-service` / `db-container`. The database needs no public port, and the password travels only inside the
+ * connection, never in an argv.
+ */
+
+
+
+
+
+
+/** The database container named by db-service (in project `app`) or db-container, if any. */
+function containerSpec(v) {
+    if (v.dbService && v.dbContainer) {
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .InputError */ .dz('db-container', 'it cannot be combined with db-service', 'Give one of the two.');
+    }
+    if (v.dbService)
+        return { service: v.dbService, ...(v.app ? { project: v.app } : {}) };
+    if (v.dbContainer)
+        return { container: v.dbContainer };
+    return undefined;
+}
+/** Either database-url, or host + database + db-user (through SSH): refused before anything connects. */
+function checkDatabaseInputs(v, face) {
+    if (v.databaseUrl) {
+        if (!/^postgres(ql)?:\/\//.test(v.databaseUrl)) {
+            throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .InputError */ .dz('database-url', 'only PostgreSQL is supported here', 'Give a postgres:// URL.');
+        }
+        return;
+    }
+    if (!v.host)
+        throw (0,_config_load_js__WEBPACK_IMPORTED_MODULE_1__/* .missing */ .L)('databaseUrl', face, 'it is required (or host, database and db-user, to go through SSH)');
+    if (!v.database)
+        throw (0,_config_load_js__WEBPACK_IMPORTED_MODULE_1__/* .missing */ .L)('database', face, 'it is required to reach the database through SSH');
+    if (!v.dbUser)
+        throw (0,_config_load_js__WEBPACK_IMPORTED_MODULE_1__/* .missing */ .L)('dbUser', face, 'it is required to reach the database through SSH');
+    containerSpec(v);
+}
+/** Where the database is as the server sees it: db-host:db-port, or the address of its container. */
+async function databaseAddress(server, v, user) {
+    const port = v.dbPort ?? 5432;
+    const spec = containerSpec(v);
+    if (!spec)
+        return { host: v.dbHost ?? '127.0.0.1', port };
+    const container = await (0,_server_docker_js__WEBPACK_IMPORTED_MODULE_3__/* .findContainer */ .FA)(server, spec, user);
+    return { host: (0,_server_docker_js__WEBPACK_IMPORTED_MODULE_3__/* .containerAddress */ .SA)(container), port, container };
+}
+/** The URL for a forward's local end; its secrets are registered with the reporter before anything prints it. */
+function forwardedUrl(v, localHost, localPort, reporter) {
+    const auth = `${encodeURIComponent(v.dbUser)}${v.dbPassword ? `:${encodeURIComponent(v.dbPassword)}` : ''}`;
+    const url = `postgres://${auth}@${localHost}:${localPort}/${encodeURIComponent(v.database)}`;
+    for (const secret of (0,_report_reporter_js__WEBPACK_IMPORTED_MODULE_5__/* .secretsOfUrl */ .mE)(url))
+        reporter.secret(secret);
+    return url;
+}
+/** The inputs to check when connecting fails. */
+function databaseInputs(v) {
+    if (v.databaseUrl)
+        return 'database-url';
+    if (v.dbService)
+        return 'database, db-user, db-password and db-service';
+    if (v.dbContainer)
+        return 'database, db-user, db-password and db-container';
+    return 'db-host, db-port, database, db-user and db-password';
+}
+async function reachDatabase(v, face, reporter) {
+    if (v.databaseUrl)
+        return { url: v.databaseUrl, inputs: 'database-url', close: async () => undefined };
+    const { targets, options } = (0,_config_connection_js__WEBPACK_IMPORTED_MODULE_0__/* .resolveConnection */ .X)(v, face);
+    let seenAs = '';
+    const forward = await (0,_transport_pool_js__WEBPACK_IMPORTED_MODULE_4__/* .forwardThroughFirst */ .C)(targets, options, reporter, async (server) => {
+        const address = await databaseAddress(server, v, targets[0].user);
+        if (address.container)
+            seenAs = ` (container ${address.container.name})`;
+        return address;
+    });
+    const url = forwardedUrl(v, forward.localHost, forward.localPort, reporter);
+    reporter.info(`database ${v.database} at ${forward.remoteHost}:${forward.remotePort}${seenAs} as seen from ${forward.server.host}, through SSH`);
+    return { url, inputs: databaseInputs(v), close: () => forward.close() };
+}
+
+
+/***/ }),
+
+/***/ 1579:
+/***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
+
+// ESM COMPAT FLAG
+__webpack_require__.r(__webpack_exports__);
+
+// EXPORTS
+__webpack_require__.d(__webpack_exports__, {
+  runMigrate: () => (/* binding */ runMigrate)
+});
+
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __webpack_require__(6760);
+// EXTERNAL MODULE: ./src/core/duration.ts
+var duration = __webpack_require__(8571);
+// EXTERNAL MODULE: ./src/core/errors.ts
+var errors = __webpack_require__(4296);
+// EXTERNAL MODULE: ./src/report/reporter.ts
+var report_reporter = __webpack_require__(4969);
+// EXTERNAL MODULE: ./src/database/reach.ts
+var reach = __webpack_require__(5570);
+// EXTERNAL MODULE: ./src/database/connect.ts
+var connect = __webpack_require__(1119);
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __webpack_require__(7598);
+;// CONCATENATED MODULE: ./src/migrate/postgres.ts
+/**
+ * belay's side of PostgreSQL: its ledger table, the advisory lock that keeps two deploys from migrating at once,
+ * and applying one migration, in a transaction or (when PostgreSQL refuses that) with a "started" row first.
+ */
+
+
+
+
+/** `"schema"."table"` for belay's ledger, drizzle's table or any other schema-qualified table. */
+const qualified = (t) => `${(0,connect/* quoteIdent */.v4)(t.schema)}.${(0,connect/* quoteIdent */.v4)(t.table)}`;
 async function ensureLedger(client, ledger) {
-    await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(ledger.schema)}`);
+    await client.query(`CREATE SCHEMA IF NOT EXISTS ${(0,connect/* quoteIdent */.v4)(ledger.schema)}`);
     await client.query(`CREATE TABLE IF NOT EXISTS ${qualified(ledger)} (
        name text PRIMARY KEY,
        checksum text NOT NULL,
@@ -202,18 +323,28 @@ async function runStatements(client, migration, inTransaction) {
             await client.query(statement.sql);
         }
         catch (err) {
-            throw new MigrationFailed(migration, statement.line, err.message, inTransaction);
+            throw new MigrationFailed(migration, statement.line, explain(err), inTransaction);
         }
     }
 }
+/** PostgreSQL's message, and which of belay's inputs set the limit it hit. */
+function explain(err) {
+    if (err.code === '57014' && /statement timeout/.test(err.message))
+        return `${err.message} (limit set by statement-timeout)`;
+    if (err.code === '55P03' && /lock timeout/.test(err.message)) {
+        return `${err.message} (limit set by db-lock-timeout: another session held a lock the statement needed)`;
+    }
+    return err.message;
+}
 
 ;// CONCATENATED MODULE: ./src/migrate/drizzle.ts
+
 
 /** drizzle-orm's defaults for PostgreSQL (MigrationConfig.migrationsSchema / migrationsTable). */
 const DEFAULT_DRIZZLE_TABLE = { schema: 'drizzle', table: '__drizzle_migrations' };
 /** Create the schema and table with drizzle's own DDL: same names, types and nullability, and no extra column. */
 async function ensureDrizzleTable(client, t) {
-    await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(t.schema)}`);
+    await client.query(`CREATE SCHEMA IF NOT EXISTS ${(0,connect/* quoteIdent */.v4)(t.schema)}`);
     await client.query(`CREATE TABLE IF NOT EXISTS ${qualified(t)} (
        id SERIAL PRIMARY KEY,
        hash text NOT NULL,
@@ -418,6 +549,7 @@ function problemOf(status, migration, row, newestApplied) {
 
 
 
+
 async function migrateDatabase(options) {
     return withDatabase(options, options.mode === 'apply', async (work) => {
         if (options.mode === 'apply')
@@ -452,12 +584,14 @@ async function migrateDatabase(options) {
  * whole of it. Both connections are closed and the lock released however `work` ends.
  */
 async function withDatabase(options, locked, work) {
-    const client = await connectPostgres(options.url, 'belay migrate');
+    const client = await (0,connect/* connectPostgres */.Mq)(options.url, 'belay migrate', options.session);
     let lock;
     let release;
     try {
         if (locked) {
-            lock = await connectPostgres(options.url, 'belay migrate lock');
+            lock = await (0,connect/* connectPostgres */.Mq)(options.url, 'belay migrate lock', {
+                ...(options.session?.hint ? { hint: options.session.hint } : {}),
+            });
             const database = (await client.query('SELECT current_database() AS db')).rows[0].db;
             release = await acquireLock(lock, lockKey(database, options.ledger), {
                 timeoutMs: options.lockTimeoutMs,
@@ -1612,13 +1746,11 @@ async function catBlobs(top, specs) {
 
 
 
-
-
 async function runMigrate({ reporter, face, loaded, cwd }) {
     const v = loaded.values;
     if (v.againstRef)
         return reviewAgainstRef({ reporter, face, loaded, cwd });
-    checkDatabaseInputs(v, face);
+    (0,reach/* checkDatabaseInputs */.Rl)(v, face);
     const dir = (0,external_node_path_.resolve)(cwd, v.dir ?? 'migrations');
     const folder = readMigrationFolder(dir, v.format ?? 'auto');
     // Annotations point at files relative to the workspace, as the pull request shows them.
@@ -1630,13 +1762,18 @@ async function runMigrate({ reporter, face, loaded, cwd }) {
     if (v.accept && !v.reason?.trim()) {
         throw new errors/* InputError */.dz('reason', 'accepting a changed migration needs a reason', 'Add --reason "why it was changed" (it is kept in the ledger).');
     }
-    const database = await openDatabase(v, face, reporter);
+    const database = await (0,reach/* reachDatabase */.vx)(v, face, reporter);
     // What every database run shares: where the ledger is, how long to wait for the lock, who is applying.
     const shared = {
         url: database.url,
         migrations: folder.migrations,
         ledger: { schema: v.ledgerSchema ?? 'belay', table: v.ledgerTable ?? 'schema_migrations' },
         lockTimeoutMs: v.lockTimeout ?? 5 * 60_000,
+        session: {
+            statementTimeoutMs: v.statementTimeout ?? 0,
+            lockTimeoutMs: v.dbLockTimeout ?? 0,
+            hint: database.inputs,
+        },
         appliedBy: actor(),
         reporter,
     };
@@ -1730,39 +1867,6 @@ async function reviewAgainstRef({ reporter, loaded, cwd }) {
     reporter.info(`✓ ${known.size} migration(s) of ${v.againstRef} unchanged; ${added.length} new: ${added.join(', ') || 'none'}`);
     return true;
 }
-/** Either database-url (reached directly), or database + db-user through the SSH connection to `host`. */
-function checkDatabaseInputs(v, face) {
-    if (v.databaseUrl) {
-        if (!/^postgres(ql)?:\/\//.test(v.databaseUrl)) {
-            throw new errors/* InputError */.dz('database-url', 'migrate supports PostgreSQL only', 'Give a postgres:// URL.');
-        }
-        return;
-    }
-    if (!v.host)
-        throw (0,load/* missing */.L)('databaseUrl', face, 'it is required (or host, database and db-user, to go through SSH)');
-    if (!v.database)
-        throw (0,load/* missing */.L)('database', face, 'it is required to reach the database through SSH');
-    if (!v.dbUser)
-        throw (0,load/* missing */.L)('dbUser', face, 'it is required to reach the database through SSH');
-}
-/**
- * The URL to connect to. Through SSH, a local forward reaches db-host:db-port as the server sees it, so the
- * database needs no public port; the password only ever travels inside the connection, never in an argv.
- */
-async function openDatabase(v, face, reporter) {
-    if (v.databaseUrl)
-        return { url: v.databaseUrl, close: async () => undefined };
-    const { targets, options } = (0,connection/* resolveConnection */.X)(v, face);
-    const dbHost = v.dbHost ?? '127.0.0.1';
-    const dbPort = v.dbPort ?? 5432;
-    const forward = await (0,pool/* forwardThroughFirst */.C)(targets, options, reporter, dbHost, dbPort);
-    const auth = `${encodeURIComponent(v.dbUser)}${v.dbPassword ? `:${encodeURIComponent(v.dbPassword)}` : ''}`;
-    const url = `postgres://${auth}@${forward.localHost}:${forward.localPort}/${encodeURIComponent(v.database)}`;
-    for (const secret of (0,report_reporter/* secretsOfUrl */.mE)(url))
-        reporter.secret(secret);
-    reporter.info(`database ${v.database} at ${dbHost}:${dbPort} as seen from ${forward.server.host}, through SSH`);
-    return { url, close: () => forward.close() };
-}
 /** Who applied it, for the ledger: the workflow run on GitHub, the local user in a terminal. */
 function actor() {
     const e = process.env;
@@ -1770,6 +1874,128 @@ function actor() {
         return `${e.GITHUB_ACTOR ?? 'github'} (${e.GITHUB_REPOSITORY ?? ''} run ${e.GITHUB_RUN_ID ?? '?'})`;
     }
     return `${e.USER ?? 'unknown'} (belay cli)`;
+}
+
+
+/***/ }),
+
+/***/ 931:
+/***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
+
+/* harmony export */ __webpack_require__.d(__webpack_exports__, {
+/* harmony export */   FA: () => (/* binding */ findContainer),
+/* harmony export */   SA: () => (/* binding */ containerAddress),
+/* harmony export */   _8: () => (/* binding */ dockerProblem)
+/* harmony export */ });
+/* harmony import */ var _core_command_js__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(6102);
+/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(4296);
+/**
+ * Docker on the server, as the SSH user sees it: why a docker command failed (in words a user can act on), and
+ * where the container of a compose service is, so a database inside compose can be reached, dumped or restored.
+ */
+
+
+const firstLine = (text) => text.trim().split('\n')[0]?.trim() ?? '';
+function dockerProblem(r, user) {
+    const why = `${r.stderr}\n${r.stdout}`;
+    if (r.code === 127 || /command not found|docker: not found/i.test(why)) {
+        return {
+            detail: 'docker is not installed',
+            fix: 'Install Docker Engine on the server (e.g. `sudo apt-get install docker.io`).',
+        };
+    }
+    if (/permission denied/i.test(why)) {
+        return {
+            detail: `${user} may not use the Docker socket`,
+            fix: `Run \`sudo usermod -aG docker ${user}\` on the server, then reconnect.`,
+        };
+    }
+    if (/cannot connect|is the docker daemon running/i.test(why)) {
+        return { detail: 'the Docker daemon is not running', fix: 'Start it: `sudo systemctl enable --now docker`.' };
+    }
+    return {
+        detail: `docker failed: ${firstLine(why)}`,
+        fix: 'Run `docker version` on the server as the deploy user and fix what it says.',
+    };
+}
+const SERVICE_LABEL = 'com.docker.compose.service';
+const PROJECT_LABEL = 'com.docker.compose.project';
+/**
+ * The running container of `spec` on the server. A compose service running in several projects needs `app` to
+ * say which; a stopped or unknown one is an error that lists what does run.
+ */
+async function findContainer(t, spec, user) {
+    const input = spec.service !== undefined ? 'db-service' : 'db-container';
+    let ids;
+    if (spec.service !== undefined) {
+        const filters = ['--filter', `label=${SERVICE_LABEL}=${spec.service}`];
+        if (spec.project)
+            filters.push('--filter', `label=${PROJECT_LABEL}=${spec.project}`);
+        const listed = await docker(t, user, 'ps', ...filters, '--format', `{{.ID}} {{.Label "${PROJECT_LABEL}"}}`);
+        const rows = listed
+            .split('\n')
+            .filter(Boolean)
+            .map((line) => line.split(' '));
+        const projects = [...new Set(rows.map((r) => r[1] ?? ''))];
+        if (rows.length === 0) {
+            const where = spec.project ? ` of compose project ${spec.project}` : '';
+            throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .InputError */ .dz(input, `no running container of service "${spec.service}"${where} on ${t.label}`, `Start it (docker compose up -d), or name a running service: ${await runningServices(t, user)}.`);
+        }
+        if (projects.length > 1) {
+            throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .InputError */ .dz(input, `service "${spec.service}" runs in several compose projects (${projects.join(', ')}) on ${t.label}`, 'Set app to the compose project to use.');
+        }
+        ids = rows.map((r) => r[0]);
+    }
+    else {
+        ids = [spec.container];
+    }
+    const r = await t.exec((0,_core_command_js__WEBPACK_IMPORTED_MODULE_0__/* .cmd */ .HW)('docker', 'inspect', '--type', 'container', ids[0]));
+    if (r.code !== 0) {
+        if (/no such (object|container)/i.test(r.stderr)) {
+            throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .InputError */ .dz(input, `no container "${ids[0]}" on ${t.label}`, `Give the name \`docker ps\` shows; running: ${await runningServices(t, user, 'names')}.`);
+        }
+        const p = dockerProblem(r, user);
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .BelayError */ .oT(`Cannot inspect the database container on ${t.label}: ${p.detail}. ${p.fix}`);
+    }
+    const info = JSON.parse(r.stdout)[0];
+    const name = info.Name.replace(/^\//, '');
+    if (!info.State?.Running) {
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .InputError */ .dz(input, `container ${name} on ${t.label} is ${info.State?.Status ?? 'not running'}`, 'Start it (docker compose up -d, or docker start).');
+    }
+    const labels = info.Config?.Labels ?? {};
+    const networks = Object.values(info.NetworkSettings?.Networks ?? {});
+    return {
+        id: info.Id,
+        name,
+        ...(labels[PROJECT_LABEL] ? { project: labels[PROJECT_LABEL] } : {}),
+        ...(labels[SERVICE_LABEL] ? { service: labels[SERVICE_LABEL] } : {}),
+        addresses: networks.map((n) => n.IPAddress ?? '').filter(Boolean),
+        hostNetwork: info.HostConfig?.NetworkMode === 'host',
+    };
+}
+/** Where the server reaches a port of the container: its first network address, or loopback for host networking. */
+function containerAddress(c) {
+    if (c.hostNetwork)
+        return '127.0.0.1';
+    const address = c.addresses[0];
+    if (!address) {
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .BelayError */ .oT(`Container ${c.name} has no network address (network_mode none?): attach it to a network, or use db-host with a published port.`);
+    }
+    return address;
+}
+async function runningServices(t, user, what = 'services') {
+    const format = what === 'services' ? `{{.Label "${PROJECT_LABEL}"}}/{{.Label "${SERVICE_LABEL}"}}` : '{{.Names}}';
+    const listed = await docker(t, user, 'ps', '--format', format);
+    const items = [...new Set(listed.split('\n').filter((l) => l && l !== '/'))].sort();
+    return items.length ? items.slice(0, 10).join(', ') : 'none is running';
+}
+async function docker(t, user, ...args) {
+    const r = await t.exec((0,_core_command_js__WEBPACK_IMPORTED_MODULE_0__/* .cmd */ .HW)('docker', ...args));
+    if (r.code !== 0) {
+        const p = dockerProblem(r, user);
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .BelayError */ .oT(`docker on ${t.label}: ${p.detail}. ${p.fix}`);
+    }
+    return r.stdout;
 }
 
 

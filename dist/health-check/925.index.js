@@ -31,12 +31,15 @@ var transport_pool = __webpack_require__(2548);
 var command = __webpack_require__(6102);
 // EXTERNAL MODULE: ./src/core/duration.ts
 var duration = __webpack_require__(8571);
+// EXTERNAL MODULE: ./src/server/docker.ts
+var docker = __webpack_require__(931);
 ;// CONCATENATED MODULE: ./src/doctor/checks.ts
 /**
  * What a deploy needs on a server, checked over one SSH connection. Each check turns command results into a
  * verdict with the fix spelled out; the remote commands are built as data (paths reach the shell only as quoted
  * positional arguments of constant scripts).
  */
+
 
 
 const ok = (check, detail) => ({ check, status: 'ok', detail });
@@ -47,17 +50,8 @@ async function checkDocker(t, user) {
     const r = await t.exec((0,command/* cmd */.HW)('docker', 'version', '--format', '{{.Server.Version}}'));
     if (r.code === 0)
         return ok('docker', `Docker Engine ${r.stdout.trim()}, usable by ${user}`);
-    const why = `${r.stderr}\n${r.stdout}`;
-    if (r.code === 127 || /not found/i.test(why)) {
-        return fail('docker', 'docker is not installed', 'Install Docker Engine on the server (e.g. `sudo apt-get install docker.io`).');
-    }
-    if (/permission denied/i.test(why)) {
-        return fail('docker', `${user} may not use the Docker socket`, `Run \`sudo usermod -aG docker ${user}\` on the server, then reconnect.`);
-    }
-    if (/cannot connect|is the docker daemon running/i.test(why)) {
-        return fail('docker', 'the Docker daemon is not running', 'Start it: `sudo systemctl enable --now docker`.');
-    }
-    return fail('docker', `docker failed: ${firstLine(why)}`, 'Run `docker version` on the server as the deploy user and fix what it says.');
+    const problem = (0,docker/* dockerProblem */._8)(r, user);
+    return fail('docker', problem.detail, problem.fix);
 }
 async function checkCompose(t) {
     const v2 = await t.exec((0,command/* cmd */.HW)('docker', 'compose', 'version', '--short'));
@@ -270,6 +264,128 @@ function textTable(rows) {
             lines.push(`   ${' '.repeat(hostWidth)}  ${' '.repeat(checkWidth)}  → ${r.fix}`);
     }
     return lines.join('\n');
+}
+
+
+/***/ }),
+
+/***/ 931:
+/***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
+
+/* harmony export */ __webpack_require__.d(__webpack_exports__, {
+/* harmony export */   FA: () => (/* binding */ findContainer),
+/* harmony export */   SA: () => (/* binding */ containerAddress),
+/* harmony export */   _8: () => (/* binding */ dockerProblem)
+/* harmony export */ });
+/* harmony import */ var _core_command_js__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(6102);
+/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(4296);
+/**
+ * Docker on the server, as the SSH user sees it: why a docker command failed (in words a user can act on), and
+ * where the container of a compose service is, so a database inside compose can be reached, dumped or restored.
+ */
+
+
+const firstLine = (text) => text.trim().split('\n')[0]?.trim() ?? '';
+function dockerProblem(r, user) {
+    const why = `${r.stderr}\n${r.stdout}`;
+    if (r.code === 127 || /command not found|docker: not found/i.test(why)) {
+        return {
+            detail: 'docker is not installed',
+            fix: 'Install Docker Engine on the server (e.g. `sudo apt-get install docker.io`).',
+        };
+    }
+    if (/permission denied/i.test(why)) {
+        return {
+            detail: `${user} may not use the Docker socket`,
+            fix: `Run \`sudo usermod -aG docker ${user}\` on the server, then reconnect.`,
+        };
+    }
+    if (/cannot connect|is the docker daemon running/i.test(why)) {
+        return { detail: 'the Docker daemon is not running', fix: 'Start it: `sudo systemctl enable --now docker`.' };
+    }
+    return {
+        detail: `docker failed: ${firstLine(why)}`,
+        fix: 'Run `docker version` on the server as the deploy user and fix what it says.',
+    };
+}
+const SERVICE_LABEL = 'com.docker.compose.service';
+const PROJECT_LABEL = 'com.docker.compose.project';
+/**
+ * The running container of `spec` on the server. A compose service running in several projects needs `app` to
+ * say which; a stopped or unknown one is an error that lists what does run.
+ */
+async function findContainer(t, spec, user) {
+    const input = spec.service !== undefined ? 'db-service' : 'db-container';
+    let ids;
+    if (spec.service !== undefined) {
+        const filters = ['--filter', `label=${SERVICE_LABEL}=${spec.service}`];
+        if (spec.project)
+            filters.push('--filter', `label=${PROJECT_LABEL}=${spec.project}`);
+        const listed = await docker(t, user, 'ps', ...filters, '--format', `{{.ID}} {{.Label "${PROJECT_LABEL}"}}`);
+        const rows = listed
+            .split('\n')
+            .filter(Boolean)
+            .map((line) => line.split(' '));
+        const projects = [...new Set(rows.map((r) => r[1] ?? ''))];
+        if (rows.length === 0) {
+            const where = spec.project ? ` of compose project ${spec.project}` : '';
+            throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .InputError */ .dz(input, `no running container of service "${spec.service}"${where} on ${t.label}`, `Start it (docker compose up -d), or name a running service: ${await runningServices(t, user)}.`);
+        }
+        if (projects.length > 1) {
+            throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .InputError */ .dz(input, `service "${spec.service}" runs in several compose projects (${projects.join(', ')}) on ${t.label}`, 'Set app to the compose project to use.');
+        }
+        ids = rows.map((r) => r[0]);
+    }
+    else {
+        ids = [spec.container];
+    }
+    const r = await t.exec((0,_core_command_js__WEBPACK_IMPORTED_MODULE_0__/* .cmd */ .HW)('docker', 'inspect', '--type', 'container', ids[0]));
+    if (r.code !== 0) {
+        if (/no such (object|container)/i.test(r.stderr)) {
+            throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .InputError */ .dz(input, `no container "${ids[0]}" on ${t.label}`, `Give the name \`docker ps\` shows; running: ${await runningServices(t, user, 'names')}.`);
+        }
+        const p = dockerProblem(r, user);
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .BelayError */ .oT(`Cannot inspect the database container on ${t.label}: ${p.detail}. ${p.fix}`);
+    }
+    const info = JSON.parse(r.stdout)[0];
+    const name = info.Name.replace(/^\//, '');
+    if (!info.State?.Running) {
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .InputError */ .dz(input, `container ${name} on ${t.label} is ${info.State?.Status ?? 'not running'}`, 'Start it (docker compose up -d, or docker start).');
+    }
+    const labels = info.Config?.Labels ?? {};
+    const networks = Object.values(info.NetworkSettings?.Networks ?? {});
+    return {
+        id: info.Id,
+        name,
+        ...(labels[PROJECT_LABEL] ? { project: labels[PROJECT_LABEL] } : {}),
+        ...(labels[SERVICE_LABEL] ? { service: labels[SERVICE_LABEL] } : {}),
+        addresses: networks.map((n) => n.IPAddress ?? '').filter(Boolean),
+        hostNetwork: info.HostConfig?.NetworkMode === 'host',
+    };
+}
+/** Where the server reaches a port of the container: its first network address, or loopback for host networking. */
+function containerAddress(c) {
+    if (c.hostNetwork)
+        return '127.0.0.1';
+    const address = c.addresses[0];
+    if (!address) {
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .BelayError */ .oT(`Container ${c.name} has no network address (network_mode none?): attach it to a network, or use db-host with a published port.`);
+    }
+    return address;
+}
+async function runningServices(t, user, what = 'services') {
+    const format = what === 'services' ? `{{.Label "${PROJECT_LABEL}"}}/{{.Label "${SERVICE_LABEL}"}}` : '{{.Names}}';
+    const listed = await docker(t, user, 'ps', '--format', format);
+    const items = [...new Set(listed.split('\n').filter((l) => l && l !== '/'))].sort();
+    return items.length ? items.slice(0, 10).join(', ') : 'none is running';
+}
+async function docker(t, user, ...args) {
+    const r = await t.exec((0,_core_command_js__WEBPACK_IMPORTED_MODULE_0__/* .cmd */ .HW)('docker', ...args));
+    if (r.code !== 0) {
+        const p = dockerProblem(r, user);
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .BelayError */ .oT(`docker on ${t.label}: ${p.detail}. ${p.fix}`);
+    }
+    return r.stdout;
 }
 
 

@@ -590,7 +590,7 @@ async function runHealth({ reporter, face, loaded }) {
     if (v.viaSsh) {
         const { targets, options: connection } = (0,config_connection/* resolveConnection */.X)(v, face);
         openTunnel = async (host, port) => {
-            const forward = await (0,pool/* forwardThroughFirst */.C)(targets, connection, reporter, host, port);
+            const forward = await (0,pool/* forwardThroughFirst */.C)(targets, connection, reporter, { host, port });
             reporter.info(`through SSH: ${host}:${port} as seen from ${forward.server.host}`);
             return { host: forward.localHost, port: forward.localPort, close: () => forward.close() };
         };

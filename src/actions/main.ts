@@ -1,5 +1,6 @@
 /** The root action (`uses: owner/belay@v1` with `command:`): the same commands as the sub-actions. */
 import * as core from '@actions/core';
+import { provideCacheService } from '../build/cache.js';
 import { COMMAND_LIST, type CommandName } from '../config/commands.js';
 import { runAction } from './run.js';
 
@@ -10,5 +11,6 @@ if (!command) {
     `Invalid input "command": "${wanted}" is not a belay command. Use one of: ${COMMAND_LIST.map((c) => c.cli).join(', ')}.`,
   );
 } else {
+  provideCacheService(async () => (await import('../github/cache.js')).githubCache);
   await runAction(command.cli as CommandName);
 }

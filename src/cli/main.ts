@@ -45,6 +45,10 @@ export function parseArgs(argv: readonly string[]): ParsedArgs | 'help' | 'versi
     given.accept = name;
     rest.splice(0, 2);
   }
+  if (command.cli === 'backup' && rest[0] === 'list') {
+    given.list = 'true';
+    rest.splice(0, 1);
+  }
   for (let i = 0; i < rest.length; i++) {
     const arg = rest[i]!;
     if (GLOBAL.has(arg)) {

@@ -56,26 +56,35 @@ function quantity(
   kind: 'duration' | 'size',
   parse: (text: string) => number | undefined,
   examples: string,
-  spec: Omit<InputSpec<number>, 'type' | 'kind'>,
+  spec: QuantitySpec,
 ): InputSpec<number> {
+  const { offAllowed, ...rest } = spec;
   return {
-    kind,
-    ...spec,
+    kind: offAllowed ? `${kind} or off` : kind,
+    ...rest,
     type: z.string().transform((s, ctx) => {
+      if (offAllowed && ['off', '0'].includes(s.trim().toLowerCase())) return 0;
       const value = parse(s);
       if (value === undefined || value <= 0) {
-        return fail(ctx, `"${s}" is not a ${kind}`, `Write a number with a unit, like ${examples}.`);
+        return fail(
+          ctx,
+          `"${s}" is not a ${kind}`,
+          `Write a number with a unit, like ${examples}${offAllowed ? ', or off' : ''}.`,
+        );
       }
       return value;
     }),
   };
 }
 
-export const duration = (spec: Omit<InputSpec<number>, 'type' | 'kind'>) =>
-  quantity('duration', parseDuration, '90s, 5m or 1h', spec);
+type QuantitySpec = Omit<InputSpec<number>, 'type' | 'kind'> & {
+  /** `off` (or 0) is a value of its own, given as 0: "no limit". */
+  readonly offAllowed?: boolean;
+};
 
-export const size = (spec: Omit<InputSpec<number>, 'type' | 'kind'>) =>
-  quantity('size', parseSize, '500MB or 2GB', spec);
+export const duration = (spec: QuantitySpec) => quantity('duration', parseDuration, '90s, 5m or 1h', spec);
+
+export const size = (spec: QuantitySpec) => quantity('size', parseSize, '500MB or 2GB', spec);
 
 export function boolean(spec: Omit<InputSpec<boolean>, 'type' | 'kind'>): InputSpec<boolean> {
   return {

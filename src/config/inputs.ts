@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { parseHost, type HostSpec } from '../core/hosts.js';
+import { imageList, keyValueLines } from '../build/refs.js';
 import { boolean, duration, fail, integer, oneOf, size, splitList, text, type InputSpec } from './define.js';
 
 const hostList: InputSpec<HostSpec[]> = {
@@ -51,6 +52,23 @@ const fingerprints: InputSpec<string[]> = {
       }
     }
     return list.map((fp) => fp.replace(/=$/, ''));
+  }),
+};
+
+const appName: InputSpec<string> = {
+  kind: 'name',
+  description:
+    'Name of the app: the compose project on the server (db-service is looked up in it) and the name in release and backup records.',
+  type: z.string().transform((s, ctx) => {
+    const name = s.trim();
+    if (!/^[a-z0-9][a-z0-9_-]*$/.test(name)) {
+      return fail(
+        ctx,
+        `"${s}" is not a compose project name`,
+        'Use lowercase letters, digits, - and _, starting with a letter or digit (e.g. shop-api).',
+      );
+    }
+    return name;
   }),
 };
 
@@ -160,7 +178,8 @@ export const INPUTS = {
     kind: 'path',
   }),
   backupDir: text({
-    description: "Directory for backups on the server (relative paths are under the SSH user's home).",
+    description:
+      "Directory for backups on the server, one folder per app in it (relative paths are under the SSH user's home).",
     default: 'belay/backups',
     kind: 'path',
   }),
@@ -182,6 +201,16 @@ export const INPUTS = {
   database: text({ description: 'Database name, with db-host (through SSH).', kind: 'name' }),
   dbUser: text({ description: 'Database user, with db-host (through SSH).', kind: 'user' }),
   dbPassword: text({ description: 'Database password, with db-host (through SSH).', secret: true, kind: 'secret' }),
+  dbService: text({
+    description:
+      'Compose service of the database (e.g. `db`): its running container is found on the server (in the compose project `app`, when set) and reached at its own address, instead of db-host.',
+    kind: 'service',
+  }),
+  dbContainer: text({
+    description: 'Name or id of the database container on the server, when it is not a compose service.',
+    kind: 'container',
+  }),
+  app: appName,
 
   // Migrations.
   mode: oneOf(['plan', 'verify', 'apply'] as const, {
@@ -227,10 +256,133 @@ export const INPUTS = {
     description: 'How long to wait for another migration run to release the database lock.',
     default: '5m',
   }),
+  statementTimeout: duration({
+    description:
+      "PostgreSQL's `statement_timeout` for the migration session: a statement running longer fails (and its migration is rolled back).",
+    default: 'off',
+    offAllowed: true,
+  }),
+  dbLockTimeout: duration({
+    description:
+      "PostgreSQL's `lock_timeout` for the migration session: a statement waiting longer for a table lock fails instead of queueing the app's queries behind it. `10s` suits busy tables.",
+    default: 'off',
+    offAllowed: true,
+  }),
+  // Backups.
+  engine: oneOf(['postgres', 'sqlite'] as const, {
+    description: 'Database engine: `postgres` (pg_dump custom format) or `sqlite` (an online copy of sqlite-path).',
+    default: 'postgres',
+  }),
+  sqlitePath: text({
+    description: 'SQLite database file on the server (inside the container when db-service or db-container is set).',
+    kind: 'path',
+  }),
+  label: text({
+    description: 'Label kept with the backup, e.g. `pre-deploy-<sha>`; letters, digits, `.`, `_` and `-`.',
+    kind: 'label',
+  }),
+  verify: oneOf(['checksum', 'toc', 'restore'] as const, {
+    description:
+      '`checksum`: sha256 of the file re-read on the server. `toc`: also its table of contents (`pg_restore --list`). `restore`: also restored into a scratch database whose tables and row counts must match.',
+    default: 'toc',
+  }),
+  list: boolean({
+    description:
+      'List the backups of the app (id, time, label, size, verification) instead of taking one. CLI: `belay backup list`.',
+    default: 'false',
+  }),
+  backupId: text({
+    description:
+      'Backup to restore: an id from `belay backup list`, or `latest` (the newest of this app and database).',
+    kind: 'backup id',
+  }),
+  targetDatabase: text({
+    description:
+      'Restore into this new database beside the current one instead of replacing `database` (it must not exist yet).',
+    kind: 'name',
+  }),
+  confirm: text({
+    description:
+      'The name of the database the restore replaces or creates (target-database when given, else database): a restore does nothing without it.',
+    kind: 'name',
+  }),
+  keepLast: integer({ description: 'Keep the newest N backups.', default: '10', min: 0, max: 10_000 }),
+  keepDaily: integer({
+    description: 'Keep the newest backup of each of the newest N days that have one.',
+    default: '7',
+    min: 0,
+    max: 10_000,
+  }),
+  keepWeekly: integer({ description: 'The same per ISO week.', default: '4', min: 0, max: 10_000 }),
+  keepMonthly: integer({ description: 'The same per month.', default: '0', min: 0, max: 10_000 }),
+  keepDays: integer({ description: 'Keep every backup younger than N days.', default: '0', min: 0, max: 100_000 }),
   minFreeDisk: size({ description: 'Warn when a directory has less free space than this.', default: '1GB' }),
   maxClockSkew: duration({
     description: "Fail when the server clock differs from this machine's by more.",
     default: '30s',
+  }),
+
+  // build-image
+  image: imageList,
+  context: text({ description: 'Build context: a folder, relative to the workspace.', default: '.', kind: 'path' }),
+  file: text({ description: 'Dockerfile, relative to the workspace. Default: `Dockerfile` in context.', kind: 'path' }),
+  target: text({ description: 'Stage of a multi-stage Dockerfile to build.', kind: 'stage' }),
+  buildArgs: keyValueLines(
+    {
+      description:
+        'Build arguments, one `NAME=value` per line (they stay in the image history: use secrets for secrets).',
+      kind: 'lines',
+    },
+    /^[A-Za-z_][A-Za-z0-9_]*$/,
+    'NAME=value',
+  ),
+  platforms: text({
+    description: "Platforms to build, comma-separated (`linux/amd64,linux/arm64`). Default: the builder's own.",
+    kind: 'platform list',
+  }),
+  labels: keyValueLines(
+    { description: 'Image labels, one `name=value` per line; they win over the OCI labels belay sets.', kind: 'lines' },
+    /^[A-Za-z0-9][A-Za-z0-9._/-]*$/,
+    'name=value',
+  ),
+  secrets: keyValueLines(
+    {
+      description:
+        'Build secrets, one `id=value` per line, read in the Dockerfile with `RUN --mount=type=secret,id=<id>`; never in the log, the argv or the image. Needs buildx.',
+      kind: 'secret lines',
+      secret: true,
+    },
+    /^[A-Za-z0-9_.-]+$/,
+    'id=value',
+  ),
+  tags: text({
+    description:
+      'Tag rules, one per line: `auto` (sha-<7>, branch, 1.2.3/1.2/1 for a v1.2.3 tag, latest on the default branch, pr-<n>), a template such as `{{branch}}-{{sha}}` (placeholders sha, branch, version, minor, major, pr; a rule whose placeholder is empty here gives no tag) or a fixed tag. Default: `auto`.',
+    kind: 'tag rules',
+  }),
+  registry: text({
+    description: 'Registry to log in to. Default: the registry of the first image (`docker.io` for `owner/app`).',
+    kind: 'host',
+  }),
+  registryUsername: text({
+    description: 'User to log in with. For ghcr.io the default is the workflow actor (`GITHUB_ACTOR`).',
+    kind: 'user',
+  }),
+  registryPassword: text({
+    description:
+      'Password or token to log in with (sent on stdin, never in an argv). For ghcr.io the default is the `GITHUB_TOKEN` variable when the step sets it. Without it, the login docker already has is used.',
+    secret: true,
+    kind: 'secret',
+  }),
+  push: boolean({ description: 'Push the image; `false` only builds it (and loads it into docker).', default: 'true' }),
+  network: text({
+    description: 'Network for RUN steps (`host`, `none`, `default`), as `docker build --network`.',
+    kind: 'network',
+  }),
+  cache: oneOf(['auto', 'gha', 'local', 'none'] as const, {
+    description:
+      "`auto`: on GitHub, buildx's gha cache when the builder supports it, else a local cache folder kept with the Actions cache; elsewhere the builder's own cache. `none`: build without any cache.",
+    default: 'auto',
   }),
 } satisfies Record<string, InputSpec<unknown>>;
 

@@ -5,6 +5,7 @@
  */
 import { cmd, or, redirect } from '../core/command.js';
 import { formatDuration, formatSize } from '../core/duration.js';
+import { dockerProblem } from '../server/docker.js';
 import type { Transport } from '../transport/types.js';
 
 export type Status = 'ok' | 'warn' | 'fail';
@@ -25,29 +26,8 @@ const firstLine = (text: string) => text.trim().split('\n')[0]?.trim() ?? '';
 export async function checkDocker(t: Transport, user: string): Promise<CheckResult> {
   const r = await t.exec(cmd('docker', 'version', '--format', '{{.Server.Version}}'));
   if (r.code === 0) return ok('docker', `Docker Engine ${r.stdout.trim()}, usable by ${user}`);
-  const why = `${r.stderr}\n${r.stdout}`;
-  if (r.code === 127 || /not found/i.test(why)) {
-    return fail(
-      'docker',
-      'docker is not installed',
-      'Install Docker Engine on the server (e.g. `sudo apt-get install docker.io`).',
-    );
-  }
-  if (/permission denied/i.test(why)) {
-    return fail(
-      'docker',
-      `${user} may not use the Docker socket`,
-      `Run \`sudo usermod -aG docker ${user}\` on the server, then reconnect.`,
-    );
-  }
-  if (/cannot connect|is the docker daemon running/i.test(why)) {
-    return fail('docker', 'the Docker daemon is not running', 'Start it: `sudo systemctl enable --now docker`.');
-  }
-  return fail(
-    'docker',
-    `docker failed: ${firstLine(why)}`,
-    'Run `docker version` on the server as the deploy user and fix what it says.',
-  );
+  const problem = dockerProblem(r, user);
+  return fail('docker', problem.detail, problem.fix);
 }
 
 export async function checkCompose(t: Transport): Promise<CheckResult> {

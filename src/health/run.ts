@@ -21,7 +21,7 @@ export async function runHealth({ reporter, face, loaded }: RunContext): Promise
   if (v.viaSsh) {
     const { targets, options: connection } = resolveConnection(v, face);
     openTunnel = async (host, port) => {
-      const forward = await forwardThroughFirst(targets, connection, reporter, host, port);
+      const forward = await forwardThroughFirst(targets, connection, reporter, { host, port });
       reporter.info(`through SSH: ${host}:${port} as seen from ${forward.server.host}`);
       return { host: forward.localHost, port: forward.localPort, close: () => forward.close() };
     };

@@ -14,7 +14,8 @@
  */
 import type pg from 'pg';
 import type { LedgerRow } from './plan.js';
-import { qualified, quoteIdent } from './postgres.js';
+import { quoteIdent } from '../database/connect.js';
+import { qualified } from './postgres.js';
 import type { Migration } from './types.js';
 
 export interface DrizzleTable {

@@ -5,6 +5,7 @@
  */
 import type pg from 'pg';
 import { formatDuration } from '../core/duration.js';
+import { connectPostgres, type SessionSettings } from '../database/connect.js';
 import type { Reporter } from '../report/reporter.js';
 import { BelayError, InputError } from '../core/errors.js';
 import {
@@ -22,7 +23,6 @@ import {
   acceptChecksum,
   acquireLock,
   applyMigration,
-  connectPostgres,
   ensureLedger,
   lockKey,
   qualified,
@@ -45,6 +45,8 @@ export interface MigrateOptions {
   readonly reporter: Reporter;
   /** How often to retry the lock; tests use a short one. */
   readonly lockPollMs?: number;
+  /** statement_timeout and lock_timeout of the session that runs the migrations. */
+  readonly session?: SessionSettings;
   /** For drizzle folders: drizzle-orm's own table, kept in step so the app's migrator finds nothing to do. */
   readonly drizzle?: DrizzleTable;
 }
@@ -81,19 +83,21 @@ export async function migrateDatabase(options: MigrateOptions): Promise<MigrateR
   });
 }
 
-type DatabaseOptions = Pick<MigrateOptions, 'url' | 'ledger' | 'lockTimeoutMs' | 'lockPollMs' | 'reporter'>;
+type DatabaseOptions = Pick<MigrateOptions, 'url' | 'ledger' | 'lockTimeoutMs' | 'lockPollMs' | 'reporter' | 'session'>;
 
 /**
  * A working connection for `work`, and, when `locked`, the advisory lock held on a second connection for the
  * whole of it. Both connections are closed and the lock released however `work` ends.
  */
 async function withDatabase<T>(options: DatabaseOptions, locked: boolean, work: (client: pg.Client) => Promise<T>) {
-  const client = await connectPostgres(options.url, 'belay migrate');
+  const client = await connectPostgres(options.url, 'belay migrate', options.session);
   let lock: pg.Client | undefined;
   let release: (() => Promise<void>) | undefined;
   try {
     if (locked) {
-      lock = await connectPostgres(options.url, 'belay migrate lock');
+      lock = await connectPostgres(options.url, 'belay migrate lock', {
+        ...(options.session?.hint ? { hint: options.session.hint } : {}),
+      });
       const database = (await client.query<{ db: string }>('SELECT current_database() AS db')).rows[0]!.db;
       release = await acquireLock(lock, lockKey(database, options.ledger), {
         timeoutMs: options.lockTimeoutMs,

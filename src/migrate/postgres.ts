@@ -3,7 +3,8 @@
  * and applying one migration, in a transaction or (when PostgreSQL refuses that) with a "started" row first.
  */
 import { createHash } from 'node:crypto';
-import pg from 'pg';
+import type pg from 'pg';
+import { quoteIdent } from '../database/connect.js';
 import { formatDuration } from '../core/duration.js';
 import { BelayError } from '../core/errors.js';
 import type { LedgerRow } from './plan.js';
@@ -14,36 +15,9 @@ export interface LedgerName {
   readonly table: string;
 }
 
-/** A PostgreSQL identifier, quoted: schema and table names come from inputs, so they are never pasted raw. */
-export const quoteIdent = (name: string) => `"${name.replace(/"/g, '""')}"`;
 /** `"schema"."table"` for belay's ledger, drizzle's table or any other schema-qualified table. */
 export const qualified = (t: { readonly schema: string; readonly table: string }) =>
   `${quoteIdent(t.schema)}.${quoteIdent(t.table)}`;
-
-/** Connect with a one-line error that names the server but never the password. */
-export async function connectPostgres(url: string, applicationName = 'belay'): Promise<pg.Client> {
-  const client = new pg.Client({ connectionString: url, application_name: applicationName });
-  // A connection that drops later must not crash the process; the next query reports it.
-  client.on('error', () => undefined);
-  try {
-    await client.connect();
-  } catch (err) {
-    const where = describeServer(url);
-    await client.end().catch(() => undefined);
-    throw new BelayError(`Could not connect to PostgreSQL at ${where}: ${(err as Error).message}. Check database-url.`);
-  }
-  return client;
-}
-
-/** `user@host:port/db`, without the password. */
-export function describeServer(url: string): string {
-  try {
-    const u = new URL(url);
-    return `${decodeURIComponent(u.username)}@${u.hostname}:${u.port || 5432}${u.pathname}`;
-  } catch {
-    return 'the configured server';
-  }
-}
 
 export async function ensureLedger(client: pg.Client, ledger: LedgerName): Promise<void> {
   await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(ledger.schema)}`);
@@ -236,7 +210,17 @@ async function runStatements(client: pg.Client, migration: Migration, inTransact
     try {
       await client.query(statement.sql);
     } catch (err) {
-      throw new MigrationFailed(migration, statement.line, (err as Error).message, inTransaction);
+      throw new MigrationFailed(migration, statement.line, explain(err as Error & { code?: string }), inTransaction);
     }
   }
+}
+
+/** PostgreSQL's message, and which of belay's inputs set the limit it hit. */
+function explain(err: Error & { code?: string }): string {
+  if (err.code === '57014' && /statement timeout/.test(err.message))
+    return `${err.message} (limit set by statement-timeout)`;
+  if (err.code === '55P03' && /lock timeout/.test(err.message)) {
+    return `${err.message} (limit set by db-lock-timeout: another session held a lock the statement needed)`;
+  }
+  return err.message;
 }

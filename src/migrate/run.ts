@@ -1,12 +1,10 @@
 /** `belay migrate` / the migrate action: read the folder, verify against the ledger, apply, report. */
 import { join, relative, resolve } from 'node:path';
-import { missing } from '../config/load.js';
 import { formatDuration } from '../core/duration.js';
 import { InputError } from '../core/errors.js';
 import type { RunContext } from '../engine.js';
-import { resolveConnection } from '../config/connection.js';
-import { markdownTable, secretsOfUrl } from '../report/reporter.js';
-import { forwardThroughFirst } from '../transport/pool.js';
+import { markdownTable } from '../report/reporter.js';
+import { checkDatabaseInputs, reachDatabase } from '../database/reach.js';
 import { acceptMigration, migrateDatabase, type MigrateResult } from './engine.js';
 import { compareWithBase, readFolderAtRef } from './against-ref.js';
 import { readMigrationFolder } from './folder.js';
@@ -31,13 +29,18 @@ export async function runMigrate({ reporter, face, loaded, cwd }: RunContext): P
       'Add --reason "why it was changed" (it is kept in the ledger).',
     );
   }
-  const database = await openDatabase(v, face, reporter);
+  const database = await reachDatabase(v, face, reporter);
   // What every database run shares: where the ledger is, how long to wait for the lock, who is applying.
   const shared = {
     url: database.url,
     migrations: folder.migrations,
     ledger: { schema: v.ledgerSchema ?? 'belay', table: v.ledgerTable ?? 'schema_migrations' },
     lockTimeoutMs: v.lockTimeout ?? 5 * 60_000,
+    session: {
+      statementTimeoutMs: v.statementTimeout ?? 0,
+      lockTimeoutMs: v.dbLockTimeout ?? 0,
+      hint: database.inputs,
+    },
     appliedBy: actor(),
     reporter,
   };
@@ -111,8 +114,6 @@ export async function runMigrate({ reporter, face, loaded, cwd }: RunContext): P
   return true;
 }
 
-type Values = RunContext['loaded']['values'];
-
 /**
  * Review time, no database: the folder against the base branch. What a pull request changes in migrations that
  * are already on the base is exactly what the database check would refuse at deploy, only later.
@@ -145,40 +146,6 @@ async function reviewAgainstRef({ reporter, loaded, cwd }: RunContext): Promise<
     `✓ ${known.size} migration(s) of ${v.againstRef} unchanged; ${added.length} new: ${added.join(', ') || 'none'}`,
   );
   return true;
-}
-
-/** Either database-url (reached directly), or database + db-user through the SSH connection to `host`. */
-function checkDatabaseInputs(v: Values, face: RunContext['face']): void {
-  if (v.databaseUrl) {
-    if (!/^postgres(ql)?:\/\//.test(v.databaseUrl)) {
-      throw new InputError('database-url', 'migrate supports PostgreSQL only', 'Give a postgres:// URL.');
-    }
-    return;
-  }
-  if (!v.host) throw missing('databaseUrl', face, 'it is required (or host, database and db-user, to go through SSH)');
-  if (!v.database) throw missing('database', face, 'it is required to reach the database through SSH');
-  if (!v.dbUser) throw missing('dbUser', face, 'it is required to reach the database through SSH');
-}
-
-/**
- * The URL to connect to. Through SSH, a local forward reaches db-host:db-port as the server sees it, so the
- * database needs no public port; the password only ever travels inside the connection, never in an argv.
- */
-async function openDatabase(
-  v: Values,
-  face: RunContext['face'],
-  reporter: RunContext['reporter'],
-): Promise<{ url: string; close: () => Promise<void> }> {
-  if (v.databaseUrl) return { url: v.databaseUrl, close: async () => undefined };
-  const { targets, options } = resolveConnection(v, face);
-  const dbHost = v.dbHost ?? '127.0.0.1';
-  const dbPort = v.dbPort ?? 5432;
-  const forward = await forwardThroughFirst(targets, options, reporter, dbHost, dbPort);
-  const auth = `${encodeURIComponent(v.dbUser!)}${v.dbPassword ? `:${encodeURIComponent(v.dbPassword)}` : ''}`;
-  const url = `postgres://${auth}@${forward.localHost}:${forward.localPort}/${encodeURIComponent(v.database!)}`;
-  for (const secret of secretsOfUrl(url)) reporter.secret(secret);
-  reporter.info(`database ${v.database} at ${dbHost}:${dbPort} as seen from ${forward.server.host}, through SSH`);
-  return { url, close: () => forward.close() };
 }
 
 /** Who applied it, for the ledger: the workflow run on GitHub, the local user in a terminal. */

@@ -48,25 +48,36 @@ export class ConnectionPool {
 export interface OwnedForward extends Forward {
   /** The server the forward goes through. */
   readonly server: HostTarget;
+  /** The address it reaches, as the server sees it. */
+  readonly remoteHost: string;
+  readonly remotePort: number;
 }
 
+/** Where a forward goes, as the server sees it; or found on the server first (a container's address). */
+export type ForwardTarget =
+  | { readonly host: string; readonly port: number }
+  | ((server: Transport) => Promise<{ readonly host: string; readonly port: number }>);
+
 /**
- * Local forwarding to `remoteHost:remotePort` as the first of `targets` sees it, on a connection of its own
- * (health-check via-ssh, migrate through db-host): nothing else of the run needs that server.
+ * Local forwarding to an address as the first of `targets` sees it, on a connection of its own (health-check
+ * via-ssh, migrate through db-host or db-service): nothing else of the run needs that server.
  */
 export async function forwardThroughFirst(
   targets: readonly HostTarget[],
   options: ConnectionOptions,
   log: TransportLog | undefined,
-  remoteHost: string,
-  remotePort: number,
+  to: ForwardTarget,
 ): Promise<OwnedForward> {
   const pool = new ConnectionPool(options, log);
   const server = targets[0]!;
   try {
-    const forward = await (await pool.get(server)).forward(remoteHost, remotePort);
+    const transport = await pool.get(server);
+    const { host, port } = typeof to === 'function' ? await to(transport) : to;
+    const forward = await transport.forward(host, port);
     return {
       server,
+      remoteHost: host,
+      remotePort: port,
       localHost: forward.localHost,
       localPort: forward.localPort,
       close: async () => {

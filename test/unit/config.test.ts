@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { COMMANDS } from '../../src/config/commands.js';
+import { COMMAND_LIST, COMMANDS } from '../../src/config/commands.js';
 import { resolveConnection } from '../../src/config/connection.js';
 import { INPUTS, envName, inputName, type InputKey } from '../../src/config/inputs.js';
 import { loadConfig, type Sources } from '../../src/config/load.js';
@@ -138,12 +138,21 @@ describe('bad input, every input type', () => {
     ['viaSsh', 'maybe', /Invalid input "via-ssh": "maybe" is not true or false\. Use true or false\./],
     ['mode', 'deploy', /Invalid input "mode": "deploy" is not one of plan, verify, apply/],
     ['format', 'rails', /Invalid input "format": "rails" is not one of auto, drizzle, plain, flyway/],
+    [
+      'statementTimeout',
+      'soon',
+      /Invalid input "statement-timeout": "soon" is not a duration\. Write a number with a unit, like 90s, 5m or 1h, or off\./,
+    ],
+    ['app', 'My Shop', /Invalid input "app": "My Shop" is not a compose project name\. Use lowercase letters/],
+    ['engine', 'mysql', /Invalid input "engine": "mysql" is not one of postgres, sqlite/],
+    ['verify', 'full', /Invalid input "verify": "full" is not one of checksum, toc, restore/],
+    ['image', 'Bad Image!', /Invalid input "image": "Bad Image!" is not an image repository name\. Write it like/],
+    ['secrets', 'no equals sign', /Invalid input "secrets": line 1 is not id=value\. Write one id=value per line\./],
+    ['cache', 's3', /Invalid input "cache": "s3" is not one of auto, gha, local, none/],
   ];
   for (const [key, value, pattern] of cases) {
     it(`${inputName(key)} = ${JSON.stringify(value)}`, () => {
-      const command = [COMMANDS.health, COMMANDS.doctor, COMMANDS.migrate].find((c) =>
-        c.inputs.includes(key as never),
-      )!;
+      const command = COMMAND_LIST.find((c) => c.inputs.includes(key as never))!;
       const err = catchError(() =>
         loadConfig(
           command,
@@ -180,6 +189,15 @@ describe('bad input, every input type', () => {
           'name',
           'git ref',
           'migration name',
+          // Checked where they are used: against what runs on the server, or a pattern with a better message.
+          'service',
+          'container',
+          'label',
+          'backup id',
+          'stage',
+          'platform list',
+          'tag rules',
+          'network',
         ].includes(spec.kind)
       ) {
         expect(covered).toContain(spec.kind);

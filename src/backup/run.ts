@@ -1,0 +1,353 @@
+/**
+ * `belay backup` / the backup action: dump on the server into a partial file, verify it, promote it with its
+ * manifest, then prune by retention. On any failure the partial is removed and nothing is pruned, so older
+ * backups are exactly as they were. `belay backup list` shows what is there.
+ */
+import { resolveConnection } from '../config/connection.js';
+import { missing } from '../config/load.js';
+import { formatDuration, formatSize } from '../core/duration.js';
+import { BelayError, InputError } from '../core/errors.js';
+import { connectPostgres } from '../database/connect.js';
+import { databaseAddress, databaseInputs, forwardedUrl } from '../database/reach.js';
+import type { RunContext } from '../engine.js';
+import { markdownTable, type Reporter } from '../report/reporter.js';
+import { ConnectionPool } from '../transport/pool.js';
+import type { Transport } from '../transport/types.js';
+import { fileOf, newBackupId, provenance, type Manifest } from './manifest.js';
+import {
+  checkPgDumpVersion,
+  compareCounts,
+  countTables,
+  lastLine,
+  openSnapshot,
+  pgCommand,
+  stdinFor,
+  tablesWithData,
+  type PgLogin,
+  type PgPlace,
+  type TableCount,
+} from './postgres.js';
+import { applyRetention } from './retention.js';
+import { BackupStore } from './store.js';
+import { quoteIdent } from '../database/connect.js';
+
+type Values = RunContext['loaded']['values'];
+
+const LABEL = /^[A-Za-z0-9._-]{1,100}$/;
+
+/** How often a long dump reports its progress. */
+const PROGRESS_MS = 5_000;
+
+export async function runBackup({ reporter, face, loaded }: RunContext): Promise<boolean> {
+  const v = loaded.values;
+  if (v.list) return listBackups({ reporter, face, loaded });
+  const engine = v.engine ?? 'postgres';
+  if (engine !== 'postgres') {
+    throw new InputError('engine', 'sqlite backups are not available yet', 'Use engine: postgres.');
+  }
+  if (v.label && !LABEL.test(v.label)) {
+    throw new InputError(
+      'label',
+      `"${v.label}" has characters other than letters, digits, ".", "_" and "-"`,
+      'Use a label like pre-deploy-1a2b3c4.',
+    );
+  }
+  if (!v.database) throw missing('database', face, 'it is required to back up a PostgreSQL database');
+  if (!v.dbUser) throw missing('dbUser', face, 'it is required to back up a PostgreSQL database');
+  const { targets, options } = resolveConnection(v, face);
+  const target = targets[0]!;
+  if (targets.length > 1) reporter.info(`backing up the database on the first host, ${target.host}`);
+  const pool = new ConnectionPool(options, reporter);
+  try {
+    const t = await pool.get(target);
+    const store = new BackupStore(t, `${v.backupDir ?? 'belay/backups'}/${v.app}`);
+    const manifest = await backupPostgres(t, store, v, target.user, reporter);
+    await prune(store, manifest, v, reporter);
+    reporter.setOutput('backup-id', manifest.id);
+    reporter.setOutput('path', store.path(manifest.file));
+    reporter.setOutput('sha256', manifest.sha256);
+    reporter.setOutput('size', String(manifest.size));
+    reporter.summary(
+      `### belay backup ${manifest.id}\n\n` +
+        markdownTable(
+          ['Database', 'Label', 'Size', 'sha256', 'Tables', 'Rows', 'Verified', 'Took'],
+          [
+            [
+              manifest.database,
+              manifest.label ?? '',
+              formatSize(manifest.size),
+              manifest.sha256.slice(0, 12),
+              String(manifest.tables.length),
+              String(manifest.tables.reduce((n, x) => n + x.rows, 0)),
+              manifest.verified.method,
+              formatDuration(manifest.durationMs),
+            ],
+          ],
+        ),
+    );
+    reporter.info(
+      `✓ backup ${manifest.id}: ${formatSize(manifest.size)}, ${manifest.tables.length} table(s), verified (${manifest.verified.method}), at ${store.path(manifest.file)}`,
+    );
+    return true;
+  } finally {
+    await pool.closeAll();
+  }
+}
+
+async function backupPostgres(
+  t: Transport,
+  store: BackupStore,
+  v: Values,
+  user: string,
+  reporter: Reporter,
+): Promise<Manifest> {
+  const started = Date.now();
+  const address = await databaseAddress(t, v, user);
+  const place: PgPlace = address.container
+    ? { kind: 'container', container: address.container }
+    : { kind: 'host', host: address.host, port: address.port };
+  const login: PgLogin = { user: v.dbUser!, ...(v.dbPassword ? { password: v.dbPassword } : {}) };
+  const forward = await t.forward(address.host, address.port);
+  const url = forwardedUrl(v, forward.localHost, forward.localPort, reporter);
+  const client = await connectPostgres(url, 'belay backup', { hint: databaseInputs(v) });
+  await store.ensure();
+  const id = newBackupId(new Date(started));
+  const file = fileOf(id, 'postgres');
+  const partial = `${file}.partial`;
+  let promoted = false;
+  try {
+    const { snapshot, serverVersion, versionNum } = await openSnapshot(client);
+    const tool = await checkPgDumpVersion(t, place, versionNum);
+    reporter.info(`dumping ${v.database} (PostgreSQL ${serverVersion}) with ${tool} to ${store.path(partial)}`);
+    const dump = t.exec(
+      pgCommand(
+        place,
+        login,
+        { stdoutTo: store.path(partial) },
+        'pg_dump',
+        '-Fc',
+        '-d',
+        v.database!,
+        `--snapshot=${snapshot}`,
+      ),
+      { stdin: stdinFor(login) },
+    );
+    const progress = reportProgress(store, partial, reporter);
+    let tables: TableCount[];
+    try {
+      // Counted in the exported snapshot while pg_dump reads the same one.
+      tables = await countTables(client);
+      const r = await dump;
+      if (r.code !== 0) {
+        const full = /no space left on device/i.test(r.stderr)
+          ? ` The filesystem of ${store.dir} is full: free space there, or set backup-dir to a larger one.`
+          : '';
+        throw new BelayError(
+          `pg_dump failed (exit ${r.signal ?? r.code}): ${lastLine(r.stderr) || 'no message'}.${full} Nothing was kept and no backup was pruned.`,
+        );
+      }
+    } finally {
+      progress.stop();
+      await client.query('COMMIT').catch(() => undefined);
+    }
+
+    const size = (await store.size(partial)) ?? 0;
+    if (size === 0) throw new BelayError('pg_dump wrote an empty file. Nothing was kept and no backup was pruned.');
+    const sha256 = await store.sha256(partial);
+    const method = v.verify ?? 'toc';
+    if (method !== 'checksum') await verifyToc(t, store, place, login, partial, tables);
+    if (method === 'restore') await verifyByRestore(t, store, place, login, partial, tables, client, url, v, reporter);
+
+    const manifest: Manifest = {
+      belay: 1,
+      id,
+      app: v.app!,
+      engine: 'postgres',
+      database: v.database!,
+      ...(v.label ? { label: v.label } : {}),
+      file,
+      size,
+      sha256,
+      createdAt: new Date(started).toISOString(),
+      durationMs: Date.now() - started,
+      serverVersion,
+      tool,
+      ...provenance(),
+      tables,
+      verified: { method, at: new Date().toISOString() },
+    };
+    await store.promote(partial, file);
+    promoted = true;
+    await store.writeManifest(manifest);
+    return manifest;
+  } catch (err) {
+    // Whatever went wrong, no half-written or unverified file stays behind to be mistaken for a backup.
+    await store.remove(promoted ? file : partial, `${id}.json`).catch(() => undefined);
+    throw err;
+  } finally {
+    await client.end().catch(() => undefined);
+    await forward.close().catch(() => undefined);
+  }
+}
+
+/** The file's table of contents must list the data of every table that had rows. */
+async function verifyToc(
+  t: Transport,
+  store: BackupStore,
+  place: PgPlace,
+  login: PgLogin,
+  partial: string,
+  tables: readonly TableCount[],
+): Promise<void> {
+  const r = await t.exec(pgCommand(place, login, { stdinFrom: store.path(partial) }, 'pg_restore', '--list'), {
+    stdin: stdinFor(login),
+  });
+  if (r.code !== 0) {
+    throw new BelayError(`pg_restore --list cannot read the new dump: ${lastLine(r.stderr)}. Nothing was kept.`);
+  }
+  const listed = tablesWithData(r.stdout);
+  const absent = tables.filter((x) => x.rows > 0 && !listed.has(x.name)).map((x) => x.name);
+  if (absent.length) {
+    throw new BelayError(`The new dump has no data for ${absent.join(', ')}. Nothing was kept.`);
+  }
+}
+
+/**
+ * Restore into a scratch database on the same server, with exit-on-error, and compare every table's row count
+ * with the snapshot's; the scratch database is dropped whatever happens.
+ */
+async function verifyByRestore(
+  t: Transport,
+  store: BackupStore,
+  place: PgPlace,
+  login: PgLogin,
+  partial: string,
+  expected: readonly TableCount[],
+  client: Awaited<ReturnType<typeof connectPostgres>>,
+  url: string,
+  v: Values,
+  reporter: Reporter,
+): Promise<void> {
+  const scratch = `${v.database}_belay_verify_${Date.now().toString(36)}`.slice(0, 63);
+  try {
+    await client.query(`CREATE DATABASE ${quoteIdent(scratch)}`);
+  } catch (err) {
+    throw new BelayError(
+      `verify: restore needs a scratch database, and ${v.dbUser} could not create one: ${(err as Error).message}. Grant it CREATEDB, or use verify: toc.`,
+    );
+  }
+  try {
+    reporter.info(`verifying by restoring into ${scratch}`);
+    const r = await t.exec(
+      pgCommand(
+        place,
+        login,
+        { stdinFrom: store.path(partial) },
+        'pg_restore',
+        '--exit-on-error',
+        '--no-owner',
+        '-d',
+        scratch,
+      ),
+      { stdin: stdinFor(login) },
+    );
+    if (r.code !== 0) throw new BelayError(`The new dump does not restore: ${lastLine(r.stderr)}. Nothing was kept.`);
+    const scratchUrl = new URL(url);
+    scratchUrl.pathname = `/${encodeURIComponent(scratch)}`;
+    const restored = await connectPostgres(scratchUrl.toString(), 'belay backup verify');
+    let actual: TableCount[];
+    try {
+      actual = await countTables(restored);
+    } finally {
+      await restored.end().catch(() => undefined);
+    }
+    const problems = compareCounts(expected, actual);
+    if (problems.length) {
+      throw new BelayError(
+        `The restored copy differs from the database: ${problems.slice(0, 5).join('; ')}. Nothing was kept.`,
+      );
+    }
+  } finally {
+    await client.query(`DROP DATABASE IF EXISTS ${quoteIdent(scratch)} WITH (FORCE)`).catch(() => undefined);
+  }
+}
+
+/** Every few seconds: how much of the dump is written, and how fast. */
+function reportProgress(store: BackupStore, file: string, reporter: Reporter): { stop: () => void } {
+  let last = { at: Date.now(), size: 0 };
+  const timer = setInterval(() => {
+    void store.size(file).then((size) => {
+      if (size === undefined) return;
+      const now = Date.now();
+      const rate = ((size - last.size) / Math.max(1, now - last.at)) * 1000;
+      last = { at: now, size };
+      reporter.info(`  ${formatSize(size)} written (${formatSize(Math.max(0, rate))}/s)`);
+    });
+  }, PROGRESS_MS);
+  timer.unref();
+  return { stop: () => clearInterval(timer) };
+}
+
+/** Retention over belay's own backups of this app and database, after the new one is safely in place. */
+async function prune(store: BackupStore, fresh: Manifest, v: Values, reporter: Reporter): Promise<void> {
+  const { manifests } = await store.list();
+  const mine = manifests.filter(
+    (m) => m.app === fresh.app && m.database === fresh.database && m.engine === fresh.engine,
+  );
+  const decision = applyRetention(
+    mine,
+    {
+      keepLast: v.keepLast ?? 10,
+      keepDaily: v.keepDaily ?? 7,
+      keepWeekly: v.keepWeekly ?? 4,
+      keepMonthly: v.keepMonthly ?? 0,
+      keepDays: v.keepDays ?? 0,
+    },
+    new Date(),
+  );
+  for (const old of decision.prune) {
+    if (old.id === fresh.id) continue;
+    await store.remove(`${old.id}.json`, old.file);
+    reporter.info(`pruned backup ${old.id} (${old.createdAt}, ${formatSize(old.size)})`);
+  }
+}
+
+/** `belay backup list`: every backup of the app, oldest first, with what was verified. */
+async function listBackups({ reporter, face, loaded }: Pick<RunContext, 'reporter' | 'face' | 'loaded'>) {
+  const v = loaded.values;
+  const { targets, options } = resolveConnection(v, face);
+  const pool = new ConnectionPool(options, reporter);
+  try {
+    const store = new BackupStore(await pool.get(targets[0]!), `${v.backupDir ?? 'belay/backups'}/${v.app}`);
+    const { manifests, unreadable } = await store.list();
+    const rows = manifests.map((m) => [
+      m.id,
+      m.createdAt.replace('T', ' ').replace(/\.\d+Z$/, 'Z'),
+      m.database,
+      m.label ?? '',
+      formatSize(m.size),
+      m.verified.method,
+    ]);
+    const table = markdownTable(['Backup', 'Taken', 'Database', 'Label', 'Size', 'Verified'], rows);
+    reporter.info(manifests.length ? table : `no backups of ${v.app} in ${store.dir}`);
+    if (unreadable) reporter.warn(`${unreadable} manifest(s) in ${store.dir} could not be read and were left out`);
+    reporter.summary(`### belay backups of ${v.app}\n\n${table}`);
+    reporter.setOutput(
+      'backups',
+      JSON.stringify(
+        manifests.map((m) => ({
+          id: m.id,
+          createdAt: m.createdAt,
+          database: m.database,
+          ...(m.label ? { label: m.label } : {}),
+          size: m.size,
+          sha256: m.sha256,
+          verified: m.verified.method,
+        })),
+      ),
+    );
+    return true;
+  } finally {
+    await pool.closeAll();
+  }
+}

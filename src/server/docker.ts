@@ -1,0 +1,162 @@
+/**
+ * Docker on the server, as the SSH user sees it: why a docker command failed (in words a user can act on), and
+ * where the container of a compose service is, so a database inside compose can be reached, dumped or restored.
+ */
+import { cmd } from '../core/command.js';
+import { BelayError, InputError } from '../core/errors.js';
+import type { ExecResult, Transport } from '../transport/types.js';
+
+/** What went wrong with a docker command, and the fix. */
+export interface DockerProblem {
+  readonly detail: string;
+  readonly fix: string;
+}
+
+const firstLine = (text: string) => text.trim().split('\n')[0]?.trim() ?? '';
+
+export function dockerProblem(r: ExecResult, user: string): DockerProblem {
+  const why = `${r.stderr}\n${r.stdout}`;
+  if (r.code === 127 || /command not found|docker: not found/i.test(why)) {
+    return {
+      detail: 'docker is not installed',
+      fix: 'Install Docker Engine on the server (e.g. `sudo apt-get install docker.io`).',
+    };
+  }
+  if (/permission denied/i.test(why)) {
+    return {
+      detail: `${user} may not use the Docker socket`,
+      fix: `Run \`sudo usermod -aG docker ${user}\` on the server, then reconnect.`,
+    };
+  }
+  if (/cannot connect|is the docker daemon running/i.test(why)) {
+    return { detail: 'the Docker daemon is not running', fix: 'Start it: `sudo systemctl enable --now docker`.' };
+  }
+  return {
+    detail: `docker failed: ${firstLine(why)}`,
+    fix: 'Run `docker version` on the server as the deploy user and fix what it says.',
+  };
+}
+
+/** Which container: a compose service (in a project, when known) or a container name. */
+export type ContainerSpec =
+  | { readonly service: string; readonly project?: string }
+  | { readonly container: string; readonly service?: undefined };
+
+export interface FoundContainer {
+  readonly id: string;
+  /** Without the leading slash docker puts there. */
+  readonly name: string;
+  readonly project?: string;
+  readonly service?: string;
+  /** IPv4 addresses on the container's networks (none for `network_mode: host`). */
+  readonly addresses: readonly string[];
+  readonly hostNetwork: boolean;
+}
+
+interface Inspected {
+  Id: string;
+  Name: string;
+  State?: { Running?: boolean; Status?: string };
+  Config?: { Labels?: Record<string, string> | null };
+  HostConfig?: { NetworkMode?: string };
+  NetworkSettings?: { Networks?: Record<string, { IPAddress?: string }> | null };
+}
+
+const SERVICE_LABEL = 'com.docker.compose.service';
+const PROJECT_LABEL = 'com.docker.compose.project';
+
+/**
+ * The running container of `spec` on the server. A compose service running in several projects needs `app` to
+ * say which; a stopped or unknown one is an error that lists what does run.
+ */
+export async function findContainer(t: Transport, spec: ContainerSpec, user: string): Promise<FoundContainer> {
+  const input = spec.service !== undefined ? 'db-service' : 'db-container';
+  let ids: string[];
+  if (spec.service !== undefined) {
+    const filters = ['--filter', `label=${SERVICE_LABEL}=${spec.service}`];
+    if (spec.project) filters.push('--filter', `label=${PROJECT_LABEL}=${spec.project}`);
+    const listed = await docker(t, user, 'ps', ...filters, '--format', `{{.ID}} {{.Label "${PROJECT_LABEL}"}}`);
+    const rows = listed
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => line.split(' '));
+    const projects = [...new Set(rows.map((r) => r[1] ?? ''))];
+    if (rows.length === 0) {
+      const where = spec.project ? ` of compose project ${spec.project}` : '';
+      throw new InputError(
+        input,
+        `no running container of service "${spec.service}"${where} on ${t.label}`,
+        `Start it (docker compose up -d), or name a running service: ${await runningServices(t, user)}.`,
+      );
+    }
+    if (projects.length > 1) {
+      throw new InputError(
+        input,
+        `service "${spec.service}" runs in several compose projects (${projects.join(', ')}) on ${t.label}`,
+        'Set app to the compose project to use.',
+      );
+    }
+    ids = rows.map((r) => r[0]!);
+  } else {
+    ids = [spec.container];
+  }
+  const r = await t.exec(cmd('docker', 'inspect', '--type', 'container', ids[0]!));
+  if (r.code !== 0) {
+    if (/no such (object|container)/i.test(r.stderr)) {
+      throw new InputError(
+        input,
+        `no container "${ids[0]}" on ${t.label}`,
+        `Give the name \`docker ps\` shows; running: ${await runningServices(t, user, 'names')}.`,
+      );
+    }
+    const p = dockerProblem(r, user);
+    throw new BelayError(`Cannot inspect the database container on ${t.label}: ${p.detail}. ${p.fix}`);
+  }
+  const info = (JSON.parse(r.stdout) as Inspected[])[0]!;
+  const name = info.Name.replace(/^\//, '');
+  if (!info.State?.Running) {
+    throw new InputError(
+      input,
+      `container ${name} on ${t.label} is ${info.State?.Status ?? 'not running'}`,
+      'Start it (docker compose up -d, or docker start).',
+    );
+  }
+  const labels = info.Config?.Labels ?? {};
+  const networks = Object.values(info.NetworkSettings?.Networks ?? {});
+  return {
+    id: info.Id,
+    name,
+    ...(labels[PROJECT_LABEL] ? { project: labels[PROJECT_LABEL] } : {}),
+    ...(labels[SERVICE_LABEL] ? { service: labels[SERVICE_LABEL] } : {}),
+    addresses: networks.map((n) => n.IPAddress ?? '').filter(Boolean),
+    hostNetwork: info.HostConfig?.NetworkMode === 'host',
+  };
+}
+
+/** Where the server reaches a port of the container: its first network address, or loopback for host networking. */
+export function containerAddress(c: FoundContainer): string {
+  if (c.hostNetwork) return '127.0.0.1';
+  const address = c.addresses[0];
+  if (!address) {
+    throw new BelayError(
+      `Container ${c.name} has no network address (network_mode none?): attach it to a network, or use db-host with a published port.`,
+    );
+  }
+  return address;
+}
+
+async function runningServices(t: Transport, user: string, what: 'services' | 'names' = 'services'): Promise<string> {
+  const format = what === 'services' ? `{{.Label "${PROJECT_LABEL}"}}/{{.Label "${SERVICE_LABEL}"}}` : '{{.Names}}';
+  const listed = await docker(t, user, 'ps', '--format', format);
+  const items = [...new Set(listed.split('\n').filter((l) => l && l !== '/'))].sort();
+  return items.length ? items.slice(0, 10).join(', ') : 'none is running';
+}
+
+async function docker(t: Transport, user: string, ...args: string[]): Promise<string> {
+  const r = await t.exec(cmd('docker', ...args));
+  if (r.code !== 0) {
+    const p = dockerProblem(r, user);
+    throw new BelayError(`docker on ${t.label}: ${p.detail}. ${p.fix}`);
+  }
+  return r.stdout;
+}
