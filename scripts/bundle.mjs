@@ -9,6 +9,7 @@ const entries = {
   doctor: 'src/actions/doctor.ts',
   migrate: 'src/actions/migrate.ts',
   backup: 'src/actions/backup.ts',
+  restore: 'src/actions/restore.ts',
   'build-image': 'src/actions/build-image.ts',
   belay: 'src/actions/main.ts',
   cli: 'src/cli/index.ts',

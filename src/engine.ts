@@ -28,6 +28,7 @@ const CAPABILITIES: Record<CommandName, Capability> = {
   doctor: async (ctx) => (await import('./doctor/run.js')).runDoctor(ctx),
   migrate: async (ctx) => (await import('./migrate/run.js')).runMigrate(ctx),
   backup: async (ctx) => (await import('./backup/run.js')).runBackup(ctx),
+  restore: async (ctx) => (await import('./backup/restore.js')).runRestore(ctx),
   build: async (ctx) => (await import('./build/run.js')).runBuild(ctx),
 };
 

@@ -59,13 +59,13 @@ function describeServer(url) {
 /***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
 
 /* harmony export */ __webpack_require__.d(__webpack_exports__, {
+/* harmony export */   $M: () => (/* binding */ containerSpec),
 /* harmony export */   Kg: () => (/* binding */ databaseAddress),
 /* harmony export */   Rl: () => (/* binding */ checkDatabaseInputs),
 /* harmony export */   dM: () => (/* binding */ databaseInputs),
 /* harmony export */   vx: () => (/* binding */ reachDatabase),
 /* harmony export */   wf: () => (/* binding */ forwardedUrl)
 /* harmony export */ });
-/* unused harmony export containerSpec */
 /* harmony import */ var _config_connection_js__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(9420);
 /* harmony import */ var _config_load_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(1036);
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(4296);

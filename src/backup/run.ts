@@ -3,15 +3,11 @@
  * manifest, then prune by retention. On any failure the partial is removed and nothing is pruned, so older
  * backups are exactly as they were. `belay backup list` shows what is there.
  */
-import { resolveConnection } from '../config/connection.js';
 import { missing } from '../config/load.js';
 import { formatDuration, formatSize } from '../core/duration.js';
 import { BelayError, InputError } from '../core/errors.js';
-import { connectPostgres } from '../database/connect.js';
-import { databaseAddress, databaseInputs, forwardedUrl } from '../database/reach.js';
 import type { RunContext } from '../engine.js';
 import { markdownTable, type Reporter } from '../report/reporter.js';
-import { ConnectionPool } from '../transport/pool.js';
 import type { Transport } from '../transport/types.js';
 import { fileOf, newBackupId, provenance, type Manifest } from './manifest.js';
 import {
@@ -27,8 +23,13 @@ import {
   type PgPlace,
   type TableCount,
 } from './postgres.js';
+import { planOffsite, sendOffsite } from './offsite.js';
 import { applyRetention } from './retention.js';
-import { BackupStore } from './store.js';
+import { sqliteCopy, sqliteName, sqliteVersion, type SqlitePlace } from './sqlite.js';
+import { containerSpec } from '../database/reach.js';
+import { findContainer } from '../server/docker.js';
+import { onServer, openPgSession, type OnServer, type PgSession } from './session.js';
+import type { BackupStore } from './store.js';
 import { quoteIdent } from '../database/connect.js';
 
 type Values = RunContext['loaded']['values'];
@@ -38,13 +39,10 @@ const LABEL = /^[A-Za-z0-9._-]{1,100}$/;
 /** How often a long dump reports its progress. */
 const PROGRESS_MS = 5_000;
 
-export async function runBackup({ reporter, face, loaded }: RunContext): Promise<boolean> {
+export async function runBackup({ reporter, face, loaded, cwd }: RunContext): Promise<boolean> {
   const v = loaded.values;
   if (v.list) return listBackups({ reporter, face, loaded });
   const engine = v.engine ?? 'postgres';
-  if (engine !== 'postgres') {
-    throw new InputError('engine', 'sqlite backups are not available yet', 'Use engine: postgres.');
-  }
   if (v.label && !LABEL.test(v.label)) {
     throw new InputError(
       'label',
@@ -52,19 +50,19 @@ export async function runBackup({ reporter, face, loaded }: RunContext): Promise
       'Use a label like pre-deploy-1a2b3c4.',
     );
   }
-  if (!v.database) throw missing('database', face, 'it is required to back up a PostgreSQL database');
-  if (!v.dbUser) throw missing('dbUser', face, 'it is required to back up a PostgreSQL database');
-  const { targets, options } = resolveConnection(v, face);
-  const target = targets[0]!;
-  if (targets.length > 1) reporter.info(`backing up the database on the first host, ${target.host}`);
-  const pool = new ConnectionPool(options, reporter);
-  try {
-    const t = await pool.get(target);
-    const store = new BackupStore(t, `${v.backupDir ?? 'belay/backups'}/${v.app}`);
-    const manifest = await backupPostgres(t, store, v, target.user, reporter);
-    await prune(store, manifest, v, reporter);
+  const offsite = planOffsite(v, face, cwd);
+  if (engine === 'sqlite') {
+    if (!v.sqlitePath) throw missing('sqlitePath', face, 'it is required to back up a SQLite database');
+  } else {
+    if (!v.database) throw missing('database', face, 'it is required to back up a PostgreSQL database');
+    if (!v.dbUser) throw missing('dbUser', face, 'it is required to back up a PostgreSQL database');
+  }
+  return onServer(v, face, reporter, async (s) => {
+    const manifest = engine === 'sqlite' ? await backupSqlite(s, v, reporter) : await backupPostgres(s, v, reporter);
+    await prune(s.store, manifest, v, reporter);
+    await sendOffsite(offsite, s.t, s.store, manifest, reporter);
     reporter.setOutput('backup-id', manifest.id);
-    reporter.setOutput('path', store.path(manifest.file));
+    reporter.setOutput('path', s.store.path(manifest.file));
     reporter.setOutput('sha256', manifest.sha256);
     reporter.setOutput('size', String(manifest.size));
     reporter.summary(
@@ -86,30 +84,17 @@ export async function runBackup({ reporter, face, loaded }: RunContext): Promise
         ),
     );
     reporter.info(
-      `✓ backup ${manifest.id}: ${formatSize(manifest.size)}, ${manifest.tables.length} table(s), verified (${manifest.verified.method}), at ${store.path(manifest.file)}`,
+      `✓ backup ${manifest.id}: ${formatSize(manifest.size)}, ${manifest.tables.length} table(s), verified (${manifest.verified.method}), at ${s.store.path(manifest.file)}`,
     );
     return true;
-  } finally {
-    await pool.closeAll();
-  }
+  });
 }
 
-async function backupPostgres(
-  t: Transport,
-  store: BackupStore,
-  v: Values,
-  user: string,
-  reporter: Reporter,
-): Promise<Manifest> {
+async function backupPostgres(s: OnServer, v: Values, reporter: Reporter): Promise<Manifest> {
   const started = Date.now();
-  const address = await databaseAddress(t, v, user);
-  const place: PgPlace = address.container
-    ? { kind: 'container', container: address.container }
-    : { kind: 'host', host: address.host, port: address.port };
-  const login: PgLogin = { user: v.dbUser!, ...(v.dbPassword ? { password: v.dbPassword } : {}) };
-  const forward = await t.forward(address.host, address.port);
-  const url = forwardedUrl(v, forward.localHost, forward.localPort, reporter);
-  const client = await connectPostgres(url, 'belay backup', { hint: databaseInputs(v) });
+  const { t, store } = s;
+  const session = await openPgSession(s, v, reporter, 'belay backup');
+  const { place, login, client } = session;
   await store.ensure();
   const id = newBackupId(new Date(started));
   const file = fileOf(id, 'postgres');
@@ -156,7 +141,7 @@ async function backupPostgres(
     const sha256 = await store.sha256(partial);
     const method = v.verify ?? 'toc';
     if (method !== 'checksum') await verifyToc(t, store, place, login, partial, tables);
-    if (method === 'restore') await verifyByRestore(t, store, place, login, partial, tables, client, url, v, reporter);
+    if (method === 'restore') await verifyByRestore(t, store, session, partial, tables, v, reporter);
 
     const manifest: Manifest = {
       belay: 1,
@@ -185,8 +170,58 @@ async function backupPostgres(
     await store.remove(promoted ? file : partial, `${id}.json`).catch(() => undefined);
     throw err;
   } finally {
-    await client.end().catch(() => undefined);
-    await forward.close().catch(() => undefined);
+    await session.close();
+  }
+}
+
+/**
+ * SQLite: an online copy made by SQLite itself into the partial, checked (integrity and row counts) where it was
+ * made; `verify` adds nothing here, since the copy is a database that was opened and counted already.
+ */
+async function backupSqlite(s: OnServer, v: Values, reporter: Reporter): Promise<Manifest> {
+  const started = Date.now();
+  const { t, store } = s;
+  const spec = containerSpec(v);
+  const place: SqlitePlace = spec
+    ? { kind: 'container', container: await findContainer(t, spec, s.user) }
+    : { kind: 'host' };
+  const tool = await sqliteVersion(t, place);
+  await store.ensure();
+  const id = newBackupId(new Date(started));
+  const file = fileOf(id, 'sqlite');
+  const partial = `${file}.partial`;
+  let promoted = false;
+  try {
+    reporter.info(`copying ${v.sqlitePath} with ${tool} to ${store.path(partial)}`);
+    const tables = await sqliteCopy(t, place, v.sqlitePath!, store.dir, partial);
+    const size = (await store.size(partial)) ?? 0;
+    if (size === 0) throw new BelayError('The SQLite copy is empty. Nothing was kept and no backup was pruned.');
+    const sha256 = await store.sha256(partial);
+    const manifest: Manifest = {
+      belay: 1,
+      id,
+      app: v.app!,
+      engine: 'sqlite',
+      database: sqliteName(v),
+      ...(v.label ? { label: v.label } : {}),
+      file,
+      size,
+      sha256,
+      createdAt: new Date(started).toISOString(),
+      durationMs: Date.now() - started,
+      serverVersion: tool.split(' ')[1] ?? '',
+      tool,
+      ...provenance(),
+      tables,
+      verified: { method: v.verify ?? 'toc', at: new Date().toISOString() },
+    };
+    await store.promote(partial, file);
+    promoted = true;
+    await store.writeManifest(manifest);
+    return manifest;
+  } catch (err) {
+    await store.remove(promoted ? file : partial, `${id}.json`).catch(() => undefined);
+    throw err;
   }
 }
 
@@ -219,15 +254,13 @@ async function verifyToc(
 async function verifyByRestore(
   t: Transport,
   store: BackupStore,
-  place: PgPlace,
-  login: PgLogin,
+  session: PgSession,
   partial: string,
   expected: readonly TableCount[],
-  client: Awaited<ReturnType<typeof connectPostgres>>,
-  url: string,
   v: Values,
   reporter: Reporter,
 ): Promise<void> {
+  const { client, place, login } = session;
   const scratch = `${v.database}_belay_verify_${Date.now().toString(36)}`.slice(0, 63);
   try {
     await client.query(`CREATE DATABASE ${quoteIdent(scratch)}`);
@@ -252,9 +285,7 @@ async function verifyByRestore(
       { stdin: stdinFor(login) },
     );
     if (r.code !== 0) throw new BelayError(`The new dump does not restore: ${lastLine(r.stderr)}. Nothing was kept.`);
-    const scratchUrl = new URL(url);
-    scratchUrl.pathname = `/${encodeURIComponent(scratch)}`;
-    const restored = await connectPostgres(scratchUrl.toString(), 'belay backup verify');
+    const restored = await session.connectTo(scratch, 'belay backup verify');
     let actual: TableCount[];
     try {
       actual = await countTables(restored);
@@ -315,10 +346,7 @@ async function prune(store: BackupStore, fresh: Manifest, v: Values, reporter: R
 /** `belay backup list`: every backup of the app, oldest first, with what was verified. */
 async function listBackups({ reporter, face, loaded }: Pick<RunContext, 'reporter' | 'face' | 'loaded'>) {
   const v = loaded.values;
-  const { targets, options } = resolveConnection(v, face);
-  const pool = new ConnectionPool(options, reporter);
-  try {
-    const store = new BackupStore(await pool.get(targets[0]!), `${v.backupDir ?? 'belay/backups'}/${v.app}`);
+  return onServer(v, face, reporter, async ({ store }) => {
     const { manifests, unreadable } = await store.list();
     const rows = manifests.map((m) => [
       m.id,
@@ -347,7 +375,5 @@ async function listBackups({ reporter, face, loaded }: Pick<RunContext, 'reporte
       ),
     );
     return true;
-  } finally {
-    await pool.closeAll();
-  }
+  });
 }

@@ -316,6 +316,59 @@ export const INPUTS = {
   keepWeekly: integer({ description: 'The same per ISO week.', default: '4', min: 0, max: 10_000 }),
   keepMonthly: integer({ description: 'The same per month.', default: '0', min: 0, max: 10_000 }),
   keepDays: integer({ description: 'Keep every backup younger than N days.', default: '0', min: 0, max: 100_000 }),
+  // Backups off the server.
+  download: text({
+    description:
+      'Folder on the runner to stream the new backup into (with its manifest), checked against its sha256, e.g. for actions/upload-artifact; relative to the workspace.',
+    kind: 'path',
+  }),
+  copyTo: {
+    kind: 'user@host:dir',
+    description:
+      "Second SSH host to copy the new backup to, as `user@host:dir` or `user@host:port:dir` (dir relative to that user's home; the copy goes in `<dir>/<app>` with its manifest). Reached from the runner with the same ssh-key and known-hosts / host-fingerprint rules, not through jump-host.",
+    type: z.string().transform((s, ctx) => {
+      if (s.trim() === '') return undefined;
+      const m = /^(?:([^@\s]+)@)?(\[[^\]]+\]|[^:@\s[\]]+)(?::(\d+))?:(.+)$/.exec(s.trim());
+      if (!m) return fail(ctx, `"${s.trim()}" is not user@host:dir`, 'Write it like backup@203.0.113.9:belay-backups.');
+      const parsed = parseHost(`${m[1] ? `${m[1]}@` : ''}${m[2]}${m[3] ? `:${m[3]}` : ''}`);
+      if ('problem' in parsed) return fail(ctx, parsed.problem, 'Write it like backup@203.0.113.9:belay-backups.');
+      return { ...parsed, dir: m[4]!.trim() };
+    }),
+  } as InputSpec<(HostSpec & { dir: string }) | undefined>,
+  encryptTo: {
+    kind: 'age recipients',
+    description:
+      'age recipients (`age1…`, from `age-keygen`), one per line: every copy leaving the server is encrypted to them (`<id>.dump.age`; `age -d -i key.txt` decrypts it). Lines starting with # are ignored.',
+    type: z.string().transform((s, ctx) => {
+      const recipients = s
+        .split('\n')
+        .map((line) => line.trim())
+        .filter((line) => line && !line.startsWith('#'))
+        .flatMap(splitList);
+      for (const r of recipients) {
+        if (r.startsWith('ssh-')) {
+          return fail(
+            ctx,
+            `${r.split(/\s/)[0]} recipients are not supported (age-encryption takes age keys only)`,
+            'Make a key with age-keygen and give its public key (age1…).',
+          );
+        }
+        if (!/^age1[0-9a-z]+$/.test(r)) {
+          return fail(
+            ctx,
+            `"${r.slice(0, 20)}…" is not an age recipient`,
+            'Give public keys printed by age-keygen (age1…).',
+          );
+        }
+      }
+      return recipients;
+    }),
+  } as InputSpec<string[]>,
+  allowUnencryptedOffsite: boolean({
+    description:
+      'Allow download and copy-to without encrypt-to: the dump, every row of the database, then leaves the server in clear.',
+    default: 'false',
+  }),
   minFreeDisk: size({ description: 'Warn when a directory has less free space than this.', default: '1GB' }),
   maxClockSkew: duration({
     description: "Fail when the server clock differs from this machine's by more.",

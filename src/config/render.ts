@@ -75,6 +75,90 @@ export function renderRootActionYml(): string {
   return HEADER + stringify(doc, { lineWidth: 0 });
 }
 
+/** Inputs of the backup action the scheduled composite does not offer: it always lists nothing and downloads. */
+const SCHEDULED_LEFT_OUT: readonly InputKey[] = ['list', 'download', 'config'];
+
+/**
+ * `actions/scheduled-backup`: the backup action verified by a full restore, downloaded to the runner and uploaded
+ * as a workflow artifact. A composite cannot `uses:` a sibling action of its own repository, so its first step
+ * runs the backup bundle with node; the inputs reach it as BELAY_* variables (the second layer of the schema).
+ */
+export function renderScheduledBackupYml(): string {
+  const backup = COMMAND_LIST.find((c) => c.action === 'backup')!;
+  const keys = actionInputs(backup).filter((k) => !SCHEDULED_LEFT_OUT.includes(k));
+  const env: Record<string, string> = Object.fromEntries(
+    // A BELAY_* variable the job sets still counts when the input is not given.
+    keys.map((k) => [envName(k), `\${{ inputs.${inputName(k)} || env.${envName(k)} }}`]),
+  );
+  env[envName('verify')] = `\${{ inputs.verify || env.${envName('verify')} || 'restore' }}`;
+  env[envName('download')] = '${{ runner.temp }}/belay-backup';
+  env[envName('config')] = `\${{ inputs.config || env.${envName('config')} }}`;
+  const doc = {
+    name: 'belay scheduled-backup',
+    description:
+      'A scheduled backup: belay backup verified by a full restore into a scratch database (by default), downloaded to the runner (encrypted with encrypt-to, or allow-unencrypted-offsite) and kept as a workflow artifact for retention-days.',
+    author: 'belay',
+    branding: { icon: 'archive', color: 'green' },
+    inputs: {
+      config: {
+        description: 'Path of the belay.yml file with shared settings. Default: `belay.yml`.',
+        required: false,
+      },
+      ...Object.fromEntries(
+        keys
+          .filter((k) => k !== 'config')
+          .map((k) => {
+            const entry = inputEntry(k, backup);
+            if (k === 'verify')
+              entry.description = String(entry.description).replace(/Default: `toc`\.$/, 'Default here: `restore`.');
+            return [inputName(k), entry];
+          }),
+      ),
+      'artifact-name': {
+        description: 'Name of the workflow artifact. Default: `belay-backup-<backup id>`.',
+        required: false,
+      },
+      'retention-days': {
+        description: "Days GitHub keeps the artifact (1 to 90, within the repository's limit). Default: `14`.",
+        required: false,
+      },
+    },
+    outputs: Object.fromEntries(
+      ['backup-id', 'path', 'sha256', 'size', 'download-path', 'download-sha256'].map((name) => [
+        name,
+        {
+          description: backup.outputs[name as keyof typeof backup.outputs],
+          value: `\${{ steps.backup.outputs.${name} }}`,
+        },
+      ]),
+    ),
+    runs: {
+      using: 'composite',
+      steps: [
+        {
+          name: 'Back up, verify by restoring, download',
+          id: 'backup',
+          shell: 'bash',
+          // The runner's own node runs the bundle, as it does for the backup action (node 20 or newer).
+          run: 'node "$GITHUB_ACTION_PATH/../../dist/backup/index.js"',
+          env,
+        },
+        {
+          name: 'Keep it as an artifact',
+          uses: 'actions/upload-artifact@v4',
+          with: {
+            name: "${{ inputs.artifact-name || format('belay-backup-{0}', steps.backup.outputs.backup-id) }}",
+            path: '${{ runner.temp }}/belay-backup',
+            'retention-days': "${{ inputs.retention-days || '14' }}",
+            'if-no-files-found': 'error',
+          },
+        },
+      ],
+    },
+  };
+  return HEADER + stringify(doc, { lineWidth: 0 });
+}
+
 /** Markdown table of a command's inputs, for the README. */
 export function renderInputTable(command: CommandDef): string {
   const rows = command.inputs.map((k) => {

@@ -8,6 +8,7 @@ import { createReadStream } from 'node:fs';
 import { access, open, rename, unlink } from 'node:fs/promises';
 import { constants as osConstants } from 'node:os';
 import { basename, dirname, join } from 'node:path';
+import type { Readable } from 'node:stream';
 
 import { render, type Command } from '../core/command.js';
 import { BelayError } from '../core/errors.js';
@@ -86,6 +87,21 @@ export class LocalTransport implements Transport {
     await writeAtomically(path, mode, createReadStream(localPath));
   }
 
+  async uploadStream(source: AsyncIterable<Uint8Array>, path: string, mode = 0o600): Promise<void> {
+    await writeNew(path, mode, source).catch((err: NodeJS.ErrnoException) => {
+      throw new BelayError(`Could not write ${path} on local: ${describeWriteError(err)}.`);
+    });
+  }
+
+  async download(path: string): Promise<Readable> {
+    const handle = await open(path, 'r').catch((err: NodeJS.ErrnoException) => {
+      throw new BelayError(
+        `Could not read ${path} on local: ${err.code === 'ENOENT' ? 'it does not exist' : err.code}.`,
+      );
+    });
+    return handle.createReadStream();
+  }
+
   /** Nothing to tunnel: the address is already reachable from here. */
   async forward(remoteHost: string, remotePort: number): Promise<Forward> {
     return { localHost: remoteHost, localPort: remotePort, close: async () => undefined };
@@ -128,9 +144,24 @@ async function writeAtomically(
   source: AsyncIterable<Buffer> | Iterable<Buffer>,
 ): Promise<void> {
   const temporary = join(dirname(path), `.${basename(path)}.belay-${randomBytes(6).toString('hex')}`);
+  try {
+    await writeNew(temporary, mode, source);
+    await rename(temporary, path);
+  } catch (err) {
+    await unlink(temporary).catch(() => undefined);
+    throw new BelayError(`Could not upload ${path} to local: ${describeWriteError(err as NodeJS.ErrnoException)}.`);
+  }
+}
+
+/** Exclusive create with exactly `mode` (whatever the umask), then the chunks; the file is removed on failure. */
+async function writeNew(
+  path: string,
+  mode: number,
+  source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+): Promise<void> {
   let created = false;
   try {
-    const handle = await open(temporary, 'wx', mode);
+    const handle = await open(path, 'wx', mode);
     created = true;
     try {
       await handle.chmod(mode);
@@ -138,10 +169,9 @@ async function writeAtomically(
     } finally {
       await handle.close();
     }
-    await rename(temporary, path);
   } catch (err) {
-    if (created) await unlink(temporary).catch(() => undefined);
-    throw new BelayError(`Could not upload ${path} to local: ${describeWriteError(err as NodeJS.ErrnoException)}.`);
+    if (created) await unlink(path).catch(() => undefined);
+    throw err;
   }
 }
 

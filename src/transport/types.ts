@@ -1,3 +1,5 @@
+import type { Readable } from 'node:stream';
+
 import type { Command } from '../core/command.js';
 
 /** One server to reach: `user@host:port` after defaults are applied. */
@@ -61,6 +63,14 @@ export interface Transport {
   /** Write `content` to `remotePath` with `mode` (default 0644; use 0o600 for secrets). */
   upload(content: string | Buffer, remotePath: string, mode?: number): Promise<void>;
   uploadFile(localPath: string, remotePath: string, mode?: number): Promise<void>;
+  /**
+   * Write a stream to exactly `remotePath` (created exclusively with `mode`, default 0600), pulling the next chunk
+   * only once earlier ones are on their way: memory stays flat whatever the size. No rename: the caller writes a
+   * partial name, checks it, then renames it. On failure the file is removed.
+   */
+  uploadStream(source: AsyncIterable<Uint8Array>, remotePath: string, mode?: number): Promise<void>;
+  /** Read `remotePath` as a stream, with backpressure: it reads ahead only a bounded amount. */
+  download(remotePath: string): Promise<Readable>;
   /** Local TCP port forwarding to an address as seen from the server. */
   forward(remoteHost: string, remotePort: number): Promise<Forward>;
   close(): Promise<void>;

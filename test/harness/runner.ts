@@ -106,3 +106,128 @@ export function parseOutputFile(text: string): Record<string, string> {
   }
   return out;
 }
+
+interface CompositeYml {
+  inputs?: Record<string, unknown>;
+  runs: {
+    using: 'composite';
+    steps: { id?: string; run?: string; uses?: string; env?: Record<string, string>; with?: Record<string, string> }[];
+  };
+}
+
+/**
+ * The `${{ }}` expressions composite actions here use: `inputs.x`, `env.X`, `runner.temp`, `steps.<id>.outputs.x`,
+ * 'literals', `format('…{0}…', a)` and `a || b` (first non-empty). Anything else is refused, so a test cannot pass
+ * on an expression the harness does not understand.
+ */
+export function evaluate(
+  text: string,
+  ctx: {
+    inputs: Record<string, string>;
+    env: Record<string, string>;
+    temp: string;
+    steps?: Record<string, Record<string, string>>;
+  },
+): string {
+  const term = (t: string): string => {
+    const s = t.trim();
+    const literal = /^'(.*)'$/.exec(s);
+    if (literal) return literal[1]!;
+    const format = /^format\('([^']*)',\s*(.+)\)$/.exec(s);
+    if (format) return format[1]!.replace('{0}', term(format[2]!));
+    const m = /^(inputs|env|runner|steps)\.([\w-]+)(?:\.outputs\.([\w-]+))?$/.exec(s);
+    if (!m) throw new Error(`the composite harness does not evaluate: ${s}`);
+    if (m[1] === 'inputs') return ctx.inputs[m[2]!] ?? '';
+    if (m[1] === 'env') return ctx.env[m[2]!] ?? '';
+    if (m[1] === 'runner' && m[2] === 'temp') return ctx.temp;
+    if (m[1] === 'steps' && m[3]) return ctx.steps?.[m[2]!]?.[m[3]] ?? '';
+    throw new Error(`the composite harness does not evaluate: ${s}`);
+  };
+  return text.replace(/\$\{\{(.*?)\}\}/g, (_, expr: string) => {
+    for (const part of expr.split('||')) {
+      const value = term(part);
+      if (value !== '') return value;
+    }
+    return '';
+  });
+}
+
+/**
+ * Runs the `run:` steps of a composite action as the runner does (bash, GITHUB_ACTION_PATH, step env evaluated,
+ * GITHUB_OUTPUT per step). `uses:` steps are GitHub's own actions (upload-artifact talks to GitHub's artifact
+ * service, which cannot be reached here): they are not run, their evaluated `with:` is returned for assertions.
+ */
+export async function runComposite(
+  action: string,
+  inputs: Record<string, string>,
+  options: { env?: Record<string, string>; cwd?: string; runnerTemp?: string } = {},
+): Promise<{
+  code: number;
+  stdout: string;
+  all: string;
+  steps: Record<string, Record<string, string>>;
+  uses: { uses: string; with: Record<string, string> }[];
+}> {
+  const dir = join(ROOT, 'actions', action);
+  const yml = parse(readFileSync(join(dir, 'action.yml'), 'utf8')) as CompositeYml;
+  for (const name of Object.keys(inputs)) {
+    if (!yml.inputs?.[name]) throw new Error(`composite ${action} has no input "${name}"`);
+  }
+  // RUNNER_TEMP: the caller's when it wants to read what a step left there (the download), else a fresh one.
+  const temp = options.runnerTemp ?? mkdtempSync(join(tmpdir(), 'belay-composite-'));
+  const base: Record<string, string> = {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    HOME: process.env.HOME ?? '/root',
+    GITHUB_ACTIONS: 'true',
+    RUNNER_TEMP: temp,
+    GITHUB_ACTION_PATH: dir,
+    GITHUB_WORKSPACE: options.cwd ?? temp,
+    ...options.env,
+  };
+  const steps: Record<string, Record<string, string>> = {};
+  const uses: { uses: string; with: Record<string, string> }[] = [];
+  let stdout = '';
+  let all = '';
+  try {
+    for (const [i, step] of yml.runs.steps.entries()) {
+      const ctx = { inputs, env: base, temp, steps };
+      if (step.uses) {
+        uses.push({
+          uses: step.uses,
+          with: Object.fromEntries(Object.entries(step.with ?? {}).map(([k, v]) => [k, evaluate(String(v), ctx)])),
+        });
+        continue;
+      }
+      const output = join(temp, `output-${i}`);
+      writeFileSync(output, '');
+      for (const file of ['summary', 'state']) writeFileSync(join(temp, file), '', { flag: 'a' });
+      const env: Record<string, string> = {
+        ...base,
+        GITHUB_OUTPUT: output,
+        GITHUB_STEP_SUMMARY: join(temp, 'summary'),
+        GITHUB_STATE: join(temp, 'state'),
+      };
+      for (const [k, v] of Object.entries(step.env ?? {})) env[k] = evaluate(String(v), ctx);
+      const r = await new Promise<{ code: number; stdout: string; stderr: string }>((resolvePromise, reject) => {
+        const child = spawn('bash', ['-e', '-c', step.run!], {
+          env,
+          cwd: options.cwd ?? temp,
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
+        let out = '';
+        let err = '';
+        child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+        child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+        child.on('error', reject);
+        child.on('close', (code) => resolvePromise({ code: code ?? -1, stdout: out, stderr: err }));
+      });
+      stdout += r.stdout;
+      all += r.stdout + r.stderr;
+      if (step.id) steps[step.id] = parseOutputFile(readFileSync(output, 'utf8'));
+      if (r.code !== 0) return { code: r.code, stdout, all, steps, uses };
+    }
+    return { code: 0, stdout, all, steps, uses };
+  } finally {
+    if (!options.runnerTemp) rmSync(temp, { recursive: true, force: true });
+  }
+}

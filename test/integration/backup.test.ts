@@ -5,12 +5,12 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chownSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { chownSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type pg from 'pg';
 import { startComposePostgres, type ComposePostgres } from '../harness/pg-image.js';
-import { runAction, runCli } from '../harness/runner.js';
+import { runAction, runCli, runComposite } from '../harness/runner.js';
 import { testHost } from '../harness/test-host.js';
 
 const host = testHost();
@@ -68,7 +68,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  await client?.end();
+  await client?.end().catch(() => undefined);
   db?.down();
   spawnSync('umount', [join(root, 'tiny')]);
   rmSync(root, { recursive: true, force: true });
@@ -262,5 +262,192 @@ describe('backup with the host pg_dump against db-host', () => {
       expect.stringContaining('verify: restore needs a scratch database, and belay could not create one'),
     ]);
     expect(filesIn(join(dir, 'hosted'))).toEqual([]);
+  });
+});
+
+describe('restore', () => {
+  const tableHashes = async (c: pg.Client) => {
+    const out: Record<string, string> = {};
+    for (const table of ['customers', 'orders', 'empty_one', 'audit."Log"']) {
+      const q = `SELECT md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) AS h FROM ${table} t`;
+      out[table] = (await c.query(q)).rows[0].h;
+    }
+    return out;
+  };
+  // Restores end every connection to shop, so the test watches from the maintenance database.
+  let admin: pg.Client;
+  const databases = async () =>
+    (
+      await admin.query<{ d: string }>("SELECT datname AS d FROM pg_database WHERE datname LIKE 'shop%' ORDER BY 1")
+    ).rows.map((r) => r.d);
+  const hashesOf = async (database = 'shop') => {
+    const c = await db.connect(database);
+    try {
+      return await tableHashes(c);
+    } finally {
+      await c.end();
+    }
+  };
+  let dir: string;
+  let backupId: string;
+  let atBackup: Record<string, string>;
+
+  beforeAll(async () => {
+    admin = await db.connect('postgres');
+    // Every restore that reaches the swap ends the connections to shop, this one's too.
+    client.on('error', () => undefined);
+    dir = backupDir('restore');
+    const r = await runAction('backup', inContainer(dir));
+    expect(r.code).toBe(0);
+    backupId = r.outputs['backup-id']!;
+    atBackup = await tableHashes(client);
+    // What happens after the backup, and what a restore takes back.
+    await client.query("INSERT INTO customers VALUES (9001, 'after the backup'); DELETE FROM orders WHERE id <= 10");
+  });
+
+  afterAll(async () => {
+    await admin?.end();
+  });
+
+  const restore = (over: Record<string, string>) =>
+    runAction('restore', {
+      ...ssh,
+      app,
+      'db-service': 'db',
+      database: 'shop',
+      'db-user': 'shop',
+      'db-password': password,
+      'backup-dir': dir,
+      ...over,
+    });
+
+  it('refuses without confirm equal to the database it replaces, before connecting to anything', async () => {
+    for (const confirm of [undefined, 'shop_typo']) {
+      const r = await restore({ 'backup-id': 'latest', ...(confirm ? { confirm } : {}) });
+      expect(r.code).toBe(1);
+      expect(errorsOf(r.stdout)).toEqual([expect.stringContaining('Invalid input "confirm"')]);
+      expect(errorsOf(r.stdout)[0]).toContain('Set confirm: shop to replace that database.');
+    }
+    expect(await databases()).toEqual(['shop']);
+  });
+
+  it('a corrupted backup file is refused before anything is touched', async () => {
+    const file = join(dir, app, `${backupId}.dump`);
+    const original = readFileSync(file);
+    const corrupted = Buffer.from(original);
+    corrupted[corrupted.length - 100] = corrupted[corrupted.length - 100]! ^ 0xff;
+    writeFileSync(file, corrupted);
+    try {
+      const r = await restore({ 'backup-id': backupId, confirm: 'shop' });
+      expect(r.code).toBe(1);
+      expect(errorsOf(r.stdout)).toEqual([expect.stringContaining('changed since it was verified')]);
+      expect(await databases()).toEqual(['shop']);
+    } finally {
+      writeFileSync(file, original);
+    }
+  });
+
+  it('target-database restores beside the current database, every table identical to the backup', async () => {
+    const r = await restore({ 'backup-id': backupId, 'target-database': 'shop_copy', confirm: 'shop_copy' });
+    expect(errorsOf(r.stdout)).toEqual([]);
+    expect(r.code).toBe(0);
+    expect(r.outputs).toMatchObject({ 'backup-id': backupId, database: 'shop_copy', 'kept-as': '' });
+    expect(await databases()).toEqual(['shop', 'shop_copy']);
+    expect(await hashesOf('shop_copy')).toEqual(atBackup);
+    expect(await hashesOf('shop')).not.toEqual(atBackup);
+    const again = await restore({ 'backup-id': backupId, 'target-database': 'shop_copy', confirm: 'shop_copy' });
+    expect(again.code).toBe(1);
+    expect(errorsOf(again.stdout)).toEqual([expect.stringContaining('shop_copy exists already')]);
+    await admin.query('DROP DATABASE shop_copy');
+  });
+
+  it('when the swap fails half way it is undone, and the database is as it was', async () => {
+    const before = await hashesOf();
+    let holder: pg.Client | undefined;
+    const watching = (async () => {
+      for (let i = 0; i < 500 && !holder; i++) {
+        const found = await admin.query<{ d: string }>(
+          "SELECT datname AS d FROM pg_database WHERE datname LIKE 'shop_belay_restore_%'",
+        );
+        if (found.rows[0]) {
+          holder = await db.connect(found.rows[0].d).catch(() => undefined);
+          holder?.on('error', () => undefined);
+        } else await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    })();
+    const r = await restore({ 'backup-id': backupId, confirm: 'shop' });
+    await watching;
+    await holder?.end().catch(() => undefined);
+    expect(holder).toBeDefined();
+    expect(r.code).toBe(1);
+    expect(errorsOf(r.stdout)).toEqual([expect.stringContaining('The swap was undone: shop is as it was.')]);
+    expect(await databases()).toEqual(['shop']);
+    expect(await hashesOf()).toEqual(before);
+  });
+
+  it('replaces the database by rename, ending its connections, and keeps the old one', async () => {
+    const appConnection = await db.connect();
+    appConnection.on('error', () => undefined);
+    const r = await restore({ 'backup-id': 'latest', confirm: 'shop' });
+    expect(errorsOf(r.stdout)).toEqual([]);
+    expect(r.code).toBe(0);
+    const keptAs = r.outputs['kept-as']!;
+    expect(keptAs).toMatch(/^shop_before_restore_\d{8}_\d{6}$/);
+    expect(r.stdout).toMatch(/ended \d+ connection\(s\) to shop/);
+    await expect(appConnection.query('SELECT 1')).rejects.toThrow();
+    expect(await databases()).toEqual(['shop', keptAs]);
+    expect(await hashesOf()).toEqual(atBackup);
+    const old = await db.connect(keptAs);
+    try {
+      expect((await old.query('SELECT name FROM customers WHERE id = 9001')).rows).toEqual([
+        { name: 'after the backup' },
+      ]);
+    } finally {
+      await old.end();
+      await appConnection.end().catch(() => undefined);
+    }
+    expect(r.summary).toContain(`### belay restore ${backupId}`);
+  });
+});
+
+describe('actions/scheduled-backup (composite)', () => {
+  it('backs up verified by a full restore, downloads it, and hands that folder to upload-artifact', async () => {
+    const dir = backupDir('scheduled');
+    const runnerTemp = mkdtempSync(join(tmpdir(), 'belay-runner-temp-'));
+    try {
+      const given: Record<string, string> = inContainer(dir);
+      delete given['backup-dir'];
+      const r = await runComposite(
+        'scheduled-backup',
+        { ...given, 'allow-unencrypted-offsite': 'true', 'retention-days': '30' },
+        // A job-level BELAY_* variable still counts when the input is not given.
+        { runnerTemp, env: { BELAY_BACKUP_DIR: dir } },
+      );
+      expect(errorsOf(r.stdout)).toEqual([]);
+      expect(r.code).toBe(0);
+      const id = r.steps.backup!['backup-id']!;
+      const manifest = JSON.parse(readFileSync(join(dir, app, `${id}.json`), 'utf8'));
+      expect(manifest.verified.method).toBe('restore');
+      expect(filesIn(join(runnerTemp, 'belay-backup'))).toEqual([`${id}.dump`, `${id}.json`]);
+      expect(r.uses).toEqual([
+        {
+          uses: 'actions/upload-artifact@v4',
+          with: {
+            name: `belay-backup-${id}`,
+            path: join(runnerTemp, 'belay-backup'),
+            'retention-days': '30',
+            'if-no-files-found': 'error',
+          },
+        },
+      ]);
+      expect(
+        r.all
+          .split('\n')
+          .filter((l) => !l.startsWith('::add-mask::'))
+          .join('\n'),
+      ).not.toContain(password);
+    } finally {
+      rmSync(runnerTemp, { recursive: true, force: true });
+    }
   });
 });

@@ -149,6 +149,8 @@ describe('bad input, every input type', () => {
     ['image', 'Bad Image!', /Invalid input "image": "Bad Image!" is not an image repository name\. Write it like/],
     ['secrets', 'no equals sign', /Invalid input "secrets": line 1 is not id=value\. Write one id=value per line\./],
     ['cache', 's3', /Invalid input "cache": "s3" is not one of auto, gha, local, none/],
+    ['copyTo', 'backup-host', /Invalid input "copy-to": "backup-host" is not user@host:dir\. Write it like/],
+    ['encryptTo', 'ssh-ed25519 AAAA', /Invalid input "encrypt-to": ssh-ed25519 recipients are not supported/],
   ];
   for (const [key, value, pattern] of cases) {
     it(`${inputName(key)} = ${JSON.stringify(value)}`, () => {

@@ -3,8 +3,14 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { COMMAND_LIST } from '../../src/config/commands.js';
-import { INPUTS, inputName, KEY_BY_NAME } from '../../src/config/inputs.js';
-import { actionInputs, fillReadme, renderActionYml, renderRootActionYml } from '../../src/config/render.js';
+import { envName, INPUTS, inputName, KEY_BY_NAME } from '../../src/config/inputs.js';
+import {
+  actionInputs,
+  fillReadme,
+  renderActionYml,
+  renderRootActionYml,
+  renderScheduledBackupYml,
+} from '../../src/config/render.js';
 import { parseArgs } from '../../src/cli/main.js';
 import { ROOT } from '../harness/runner.js';
 
@@ -27,6 +33,21 @@ describe('action.yml files follow the schema', () => {
     expect(read('action.yml')).toBe(renderRootActionYml());
     const yml = parse(read('action.yml')) as { inputs: Record<string, unknown> };
     for (const name of Object.keys(yml.inputs)) if (name !== 'command') expect(KEY_BY_NAME.has(name)).toBe(true);
+  });
+
+  it('actions/scheduled-backup/action.yml passes every backup input on as its BELAY_* variable', () => {
+    expect(read('actions/scheduled-backup/action.yml')).toBe(renderScheduledBackupYml());
+    const yml = parse(read('actions/scheduled-backup/action.yml')) as {
+      inputs: Record<string, { default?: string }>;
+      runs: { steps: { env?: Record<string, string> }[] };
+    };
+    const env = yml.runs.steps[0]!.env!;
+    for (const name of Object.keys(yml.inputs)) {
+      if (name === 'artifact-name' || name === 'retention-days') continue;
+      const key = KEY_BY_NAME.get(name)!;
+      expect(env[envName(key)]).toContain(`inputs.${name} || env.${envName(key)}`);
+    }
+    for (const spec of Object.values(yml.inputs)) expect(spec.default).toBeUndefined();
   });
 
   it('README input tables are the generated ones', () => {

@@ -1,69 +1,51 @@
 import { fileURLToPath as __belayPath } from 'node:url';
 const __filename = __belayPath(import.meta.url);
 const __dirname = __filename.slice(0, __filename.lastIndexOf('/'));
-export const id = 668;
-export const ids = [668];
+export const id = 95;
+export const ids = [95];
 export const modules = {
 
-/***/ 2668:
+/***/ 8726:
 /***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
 
-// ESM COMPAT FLAG
-__webpack_require__.r(__webpack_exports__);
-
-// EXPORTS
-__webpack_require__.d(__webpack_exports__, {
-  runBackup: () => (/* binding */ runBackup)
-});
-
-// EXTERNAL MODULE: ./src/config/connection.ts
-var connection = __webpack_require__(9420);
-// EXTERNAL MODULE: ./src/config/load.ts
-var load = __webpack_require__(1036);
-// EXTERNAL MODULE: ./src/core/duration.ts
-var duration = __webpack_require__(8571);
-// EXTERNAL MODULE: ./src/core/errors.ts
-var errors = __webpack_require__(4296);
-// EXTERNAL MODULE: ./src/database/connect.ts
-var connect = __webpack_require__(1119);
-// EXTERNAL MODULE: ./src/database/reach.ts
-var reach = __webpack_require__(5570);
-// EXTERNAL MODULE: ./src/report/reporter.ts
-var report_reporter = __webpack_require__(4969);
-// EXTERNAL MODULE: ./src/transport/pool.ts + 3 modules
-var transport_pool = __webpack_require__(2548);
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __webpack_require__(7598);
-// EXTERNAL MODULE: ./node_modules/zod/v4/classic/schemas.js + 15 modules
-var schemas = __webpack_require__(9691);
-;// CONCATENATED MODULE: ./src/backup/manifest.ts
+/* harmony export */ __webpack_require__.d(__webpack_exports__, {
+/* harmony export */   Hr: () => (/* binding */ BACKUP_ID),
+/* harmony export */   W7: () => (/* binding */ fileOf),
+/* harmony export */   Ye: () => (/* binding */ parseManifests),
+/* harmony export */   _H: () => (/* binding */ newBackupId),
+/* harmony export */   aH: () => (/* binding */ provenance)
+/* harmony export */ });
+/* unused harmony export manifestSchema */
+/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(7598);
+/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__webpack_require__.n(node_crypto__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var zod__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(9691);
 /**
  * The manifest written next to each backup file on the server (`<id>.json`). It exists only for a backup that was
  * written completely and verified, so "has a manifest" is what makes a file one of belay's good backups.
  */
 
 
-const table = schemas/* object */.Ikc({ name: schemas/* string */.YjP(), rows: schemas/* number */.aig().int().nonnegative() });
-const manifestSchema = schemas/* object */.Ikc({
-    belay: schemas/* literal */.euz(1),
-    id: schemas/* string */.YjP(),
-    app: schemas/* string */.YjP(),
-    engine: schemas/* enum */.k5n(['postgres', 'sqlite']),
-    database: schemas/* string */.YjP(),
-    label: schemas/* string */.YjP().optional(),
+const table = zod__WEBPACK_IMPORTED_MODULE_1__/* .object */ .Ikc({ name: zod__WEBPACK_IMPORTED_MODULE_1__/* .string */ .YjP(), rows: zod__WEBPACK_IMPORTED_MODULE_1__/* .number */ .aig().int().nonnegative() });
+const manifestSchema = zod__WEBPACK_IMPORTED_MODULE_1__/* .object */ .Ikc({
+    belay: zod__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .euz(1),
+    id: zod__WEBPACK_IMPORTED_MODULE_1__/* .string */ .YjP(),
+    app: zod__WEBPACK_IMPORTED_MODULE_1__/* .string */ .YjP(),
+    engine: zod__WEBPACK_IMPORTED_MODULE_1__/* ["enum"] */ .k5n(['postgres', 'sqlite']),
+    database: zod__WEBPACK_IMPORTED_MODULE_1__/* .string */ .YjP(),
+    label: zod__WEBPACK_IMPORTED_MODULE_1__/* .string */ .YjP().optional(),
     /** File name, in the same directory as the manifest. */
-    file: schemas/* string */.YjP(),
-    size: schemas/* number */.aig().int().nonnegative(),
-    sha256: schemas/* string */.YjP().regex(/^[0-9a-f]{64}$/),
-    createdAt: schemas/* string */.YjP(),
-    durationMs: schemas/* number */.aig().nonnegative(),
-    serverVersion: schemas/* string */.YjP(),
+    file: zod__WEBPACK_IMPORTED_MODULE_1__/* .string */ .YjP(),
+    size: zod__WEBPACK_IMPORTED_MODULE_1__/* .number */ .aig().int().nonnegative(),
+    sha256: zod__WEBPACK_IMPORTED_MODULE_1__/* .string */ .YjP().regex(/^[0-9a-f]{64}$/),
+    createdAt: zod__WEBPACK_IMPORTED_MODULE_1__/* .string */ .YjP(),
+    durationMs: zod__WEBPACK_IMPORTED_MODULE_1__/* .number */ .aig().nonnegative(),
+    serverVersion: zod__WEBPACK_IMPORTED_MODULE_1__/* .string */ .YjP(),
     /** What made the dump: `pg_dump 15.18 in container shop-db-1`, `sqlite3 3.40.1 on the host`. */
-    tool: schemas/* string */.YjP(),
-    git: schemas/* object */.Ikc({ sha: schemas/* string */.YjP().optional(), ref: schemas/* string */.YjP().optional() }).optional(),
-    run: schemas/* object */.Ikc({ id: schemas/* string */.YjP().optional(), url: schemas/* string */.YjP().optional(), actor: schemas/* string */.YjP().optional() }).optional(),
-    tables: schemas/* array */.YOg(table),
-    verified: schemas/* object */.Ikc({ method: schemas/* enum */.k5n(['checksum', 'toc', 'restore']), at: schemas/* string */.YjP() }),
+    tool: zod__WEBPACK_IMPORTED_MODULE_1__/* .string */ .YjP(),
+    git: zod__WEBPACK_IMPORTED_MODULE_1__/* .object */ .Ikc({ sha: zod__WEBPACK_IMPORTED_MODULE_1__/* .string */ .YjP().optional(), ref: zod__WEBPACK_IMPORTED_MODULE_1__/* .string */ .YjP().optional() }).optional(),
+    run: zod__WEBPACK_IMPORTED_MODULE_1__/* .object */ .Ikc({ id: zod__WEBPACK_IMPORTED_MODULE_1__/* .string */ .YjP().optional(), url: zod__WEBPACK_IMPORTED_MODULE_1__/* .string */ .YjP().optional(), actor: zod__WEBPACK_IMPORTED_MODULE_1__/* .string */ .YjP().optional() }).optional(),
+    tables: zod__WEBPACK_IMPORTED_MODULE_1__/* .array */ .YOg(table),
+    verified: zod__WEBPACK_IMPORTED_MODULE_1__/* .object */ .Ikc({ method: zod__WEBPACK_IMPORTED_MODULE_1__/* ["enum"] */ .k5n(['checksum', 'toc', 'restore']), at: zod__WEBPACK_IMPORTED_MODULE_1__/* .string */ .YjP() }),
 });
 /** `20261123T170102Z-1a2b`: sorts by time, unique enough for one app's backups. */
 function newBackupId(now) {
@@ -71,7 +53,7 @@ function newBackupId(now) {
         .toISOString()
         .replace(/[-:]/g, '')
         .replace(/\.\d+Z$/, 'Z');
-    return `${stamp}-${(0,external_node_crypto_.randomBytes)(2).toString('hex')}`;
+    return `${stamp}-${(0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.randomBytes)(2).toString('hex')}`;
 }
 const BACKUP_ID = /^\d{8}T\d{6}Z-[0-9a-f]{4}$/;
 const fileOf = (id, engine) => `${id}.${engine === 'postgres' ? 'dump' : 'sqlite'}`;
@@ -110,9 +92,25 @@ function provenance(env = process.env) {
     return { ...(git ? { git } : {}), ...(run ? { run } : {}) };
 }
 
-// EXTERNAL MODULE: ./src/core/command.ts
-var command = __webpack_require__(6102);
-;// CONCATENATED MODULE: ./src/backup/postgres.ts
+
+/***/ }),
+
+/***/ 2451:
+/***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
+
+/* harmony export */ __webpack_require__.d(__webpack_exports__, {
+/* harmony export */   G8: () => (/* binding */ compareCounts),
+/* harmony export */   Qn: () => (/* binding */ stdinFor),
+/* harmony export */   XZ: () => (/* binding */ pgCommand),
+/* harmony export */   fM: () => (/* binding */ lastLine),
+/* harmony export */   mO: () => (/* binding */ tablesWithData),
+/* harmony export */   oV: () => (/* binding */ checkPgDumpVersion),
+/* harmony export */   r3: () => (/* binding */ openSnapshot),
+/* harmony export */   zF: () => (/* binding */ countTables)
+/* harmony export */ });
+/* harmony import */ var _core_command_js__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(6102);
+/* harmony import */ var _database_connect_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(1119);
+/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(4296);
 
 
 
@@ -132,17 +130,17 @@ function pgCommand(place, login, io, program, ...args) {
     const connection = place.kind === 'host' ? ['-h', place.host, '-p', String(place.port)] : [];
     const argv = [program, ...connection, '-U', login.user, ...args];
     const inner = place.kind === 'container' ? ['docker', 'exec', '-i', '-e', 'PGPASSWORD', place.container.id, ...argv] : argv;
-    return (0,command/* cmd */.HW)('sh', '-c', WITH_PASSWORD, 'belay', io.stdoutTo ?? '', io.stdinFrom ?? '', ...inner);
+    return (0,_core_command_js__WEBPACK_IMPORTED_MODULE_0__/* .cmd */ .HW)('sh', '-c', WITH_PASSWORD, 'belay', io.stdoutTo ?? '', io.stdinFrom ?? '', ...inner);
 }
 const stdinFor = (login) => `${login.password ?? ''}\n`;
 /** The major version of the pg_dump that will run, and refuse one older than the server (it cannot dump it). */
 async function checkPgDumpVersion(t, place, serverVersionNum) {
     const r = await t.exec(place.kind === 'container'
-        ? (0,command/* cmd */.HW)('docker', 'exec', place.container.id, 'pg_dump', '--version')
-        : (0,command/* cmd */.HW)('pg_dump', '--version'));
+        ? (0,_core_command_js__WEBPACK_IMPORTED_MODULE_0__/* .cmd */ .HW)('docker', 'exec', place.container.id, 'pg_dump', '--version')
+        : (0,_core_command_js__WEBPACK_IMPORTED_MODULE_0__/* .cmd */ .HW)('pg_dump', '--version'));
     const where = place.kind === 'container' ? `in container ${place.container.name}` : `on ${t.label}`;
     if (r.code !== 0) {
-        throw new errors/* BelayError */.oT(place.kind === 'container'
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .BelayError */ .oT(place.kind === 'container'
             ? `pg_dump does not run in container ${place.container.name}: ${lastLine(r.stderr)}. Is it a PostgreSQL image?`
             : `pg_dump is not installed on ${t.label}. Install the PostgreSQL client of the server's version (e.g. postgresql-client-${Math.floor(serverVersionNum / 10000)}), or set db-service so pg_dump runs inside the database container.`);
     }
@@ -150,7 +148,7 @@ async function checkPgDumpVersion(t, place, serverVersionNum) {
     const major = Number(version.split('.')[0]);
     const serverMajor = Math.floor(serverVersionNum / 10000);
     if (Number.isFinite(major) && major < serverMajor) {
-        throw new errors/* BelayError */.oT(`pg_dump ${where} is version ${major}, older than the server's ${serverMajor}: it cannot dump it. Install postgresql-client-${serverMajor} on the server, or set db-service so pg_dump runs inside the database container.`);
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .BelayError */ .oT(`pg_dump ${where} is version ${major}, older than the server's ${serverMajor}: it cannot dump it. Install postgresql-client-${serverMajor} on the server, or set db-service so pg_dump runs inside the database container.`);
     }
     return `pg_dump ${version} ${where}`;
 }
@@ -170,7 +168,7 @@ async function countTables(client) {
      ORDER BY 1, 2`);
     const counts = [];
     for (const { schema, name } of rows) {
-        const q = `SELECT count(*)::bigint AS n FROM ${(0,connect/* quoteIdent */.v4)(schema)}.${(0,connect/* quoteIdent */.v4)(name)}`;
+        const q = `SELECT count(*)::bigint AS n FROM ${(0,_database_connect_js__WEBPACK_IMPORTED_MODULE_1__/* .quoteIdent */ .v4)(schema)}.${(0,_database_connect_js__WEBPACK_IMPORTED_MODULE_1__/* .quoteIdent */ .v4)(name)}`;
         const n = (await client.query(q)).rows[0].n;
         counts.push({ name: `${schema}.${name}`, rows: Number(n) });
     }
@@ -208,59 +206,205 @@ const lastLine = (text) => text
     .filter((l) => l.trim())
     .pop() ?? '';
 
-;// CONCATENATED MODULE: ./src/backup/retention.ts
+
+/***/ }),
+
+/***/ 9770:
+/***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
+
+/* harmony export */ __webpack_require__.d(__webpack_exports__, {
+/* harmony export */   A: () => (/* binding */ openPgSession),
+/* harmony export */   z: () => (/* binding */ onServer)
+/* harmony export */ });
+/* harmony import */ var _config_connection_js__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(9420);
+/* harmony import */ var _database_connect_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(1119);
+/* harmony import */ var _database_reach_js__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(5570);
+/* harmony import */ var _transport_pool_js__WEBPACK_IMPORTED_MODULE_3__ = __webpack_require__(2548);
+/* harmony import */ var _store_js__WEBPACK_IMPORTED_MODULE_4__ = __webpack_require__(8291);
 /**
- * Which backups to keep. A backup is kept when any rule keeps it (the union, as restic and borg do), and the
- * newest backup is always kept whatever the rules say. Pure: the caller lists belay's own backups of one app and
- * database and deletes what this returns, only after a new backup succeeded.
+ * What backup, list and restore share: one SSH connection to the first host with the app's backup folder on it,
+ * and a PostgreSQL session through that connection (plus where pg_dump / pg_restore run for that database).
  */
-function applyRetention(backups, rules, now) {
-    const newestFirst = [...backups].sort((a, b) => time(b) - time(a) || b.id.localeCompare(a.id));
-    const reasons = new Map();
-    const keep = (b, reason) => reasons.set(b, [...(reasons.get(b) ?? []), reason]);
-    if (newestFirst[0])
-        keep(newestFirst[0], 'newest');
-    newestFirst.slice(0, rules.keepLast).forEach((b) => keep(b, 'last'));
-    const buckets = [
-        [rules.keepDaily, 'daily', (d) => d.toISOString().slice(0, 10)],
-        [rules.keepWeekly, 'weekly', isoWeek],
-        [rules.keepMonthly, 'monthly', (d) => d.toISOString().slice(0, 7)],
-    ];
-    for (const [count, reason, bucketOf] of buckets) {
-        const seen = new Set();
-        for (const b of newestFirst) {
-            if (seen.size >= count)
-                break;
-            const bucket = bucketOf(new Date(time(b)));
-            if (seen.has(bucket))
-                continue;
-            seen.add(bucket);
-            keep(b, reason);
-        }
+
+
+
+
+
+/** Run `work` with a connection to the first host and `<backup-dir>/<app>` there; the connection closes after. */
+async function onServer(v, face, reporter, work) {
+    const { targets, options } = (0,_config_connection_js__WEBPACK_IMPORTED_MODULE_0__/* .resolveConnection */ .X)(v, face);
+    const target = targets[0];
+    if (targets.length > 1)
+        reporter.info(`using the database and backups on the first host, ${target.host}`);
+    const pool = new _transport_pool_js__WEBPACK_IMPORTED_MODULE_3__/* .ConnectionPool */ .j(options, reporter);
+    try {
+        const t = await pool.get(target);
+        return await work({
+            t,
+            store: new _store_js__WEBPACK_IMPORTED_MODULE_4__/* .BackupStore */ .y(t, `${v.backupDir ?? 'belay/backups'}/${v.app}`),
+            user: target.user,
+        });
     }
-    if (rules.keepDays > 0) {
-        const since = now.getTime() - rules.keepDays * 86_400_000;
-        for (const b of newestFirst)
-            if (time(b) >= since)
-                keep(b, 'days');
+    finally {
+        await pool.closeAll();
+    }
+}
+/** A session on `database` (default: the database input) through a forward on the server's connection. */
+async function openPgSession(s, v, reporter, purpose, database = v.database) {
+    const address = await (0,_database_reach_js__WEBPACK_IMPORTED_MODULE_2__/* .databaseAddress */ .Kg)(s.t, v, s.user);
+    const place = address.container
+        ? { kind: 'container', container: address.container }
+        : { kind: 'host', host: address.host, port: address.port };
+    const login = { user: v.dbUser, ...(v.dbPassword ? { password: v.dbPassword } : {}) };
+    const forward = await s.t.forward(address.host, address.port);
+    const url = (0,_database_reach_js__WEBPACK_IMPORTED_MODULE_2__/* .forwardedUrl */ .wf)({ ...v, database }, forward.localHost, forward.localPort, reporter);
+    const hint = { hint: (0,_database_reach_js__WEBPACK_IMPORTED_MODULE_2__/* .databaseInputs */ .dM)(v) };
+    const connectTo = (name, why) => {
+        const other = new URL(url);
+        other.pathname = `/${encodeURIComponent(name)}`;
+        return (0,_database_connect_js__WEBPACK_IMPORTED_MODULE_1__/* .connectPostgres */ .Mq)(other.toString(), why, hint);
+    };
+    let client;
+    try {
+        client = await (0,_database_connect_js__WEBPACK_IMPORTED_MODULE_1__/* .connectPostgres */ .Mq)(url, purpose, hint);
+    }
+    catch (err) {
+        await forward.close().catch(() => undefined);
+        throw err;
     }
     return {
-        keep: newestFirst.filter((b) => reasons.has(b)).map((b) => ({ backup: b, reasons: reasons.get(b) })),
-        prune: newestFirst.filter((b) => !reasons.has(b)),
+        place,
+        login,
+        url,
+        client,
+        connectTo,
+        close: async () => {
+            await client.end().catch(() => undefined);
+            await forward.close().catch(() => undefined);
+        },
     };
 }
-const time = (b) => Date.parse(b.createdAt);
-/** `2026-W48`: ISO 8601 week (weeks start on Monday; week 1 holds the year's first Thursday). */
-function isoWeek(d) {
-    const day = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate()));
-    const weekday = day.getUTCDay() || 7;
-    day.setUTCDate(day.getUTCDate() + 4 - weekday);
-    const yearStart = Date.UTC(day.getUTCFullYear(), 0, 1);
-    const week = Math.ceil(((day.getTime() - yearStart) / 86_400_000 + 1) / 7);
-    return `${day.getUTCFullYear()}-W${String(week).padStart(2, '0')}`;
+
+
+/***/ }),
+
+/***/ 7760:
+/***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
+
+/* harmony export */ __webpack_require__.d(__webpack_exports__, {
+/* harmony export */   BY: () => (/* binding */ checkSqliteFile),
+/* harmony export */   dZ: () => (/* binding */ sqliteVersion),
+/* harmony export */   ov: () => (/* binding */ sqliteCopy),
+/* harmony export */   qB: () => (/* binding */ sqliteName)
+/* harmony export */ });
+/* harmony import */ var _core_command_js__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(6102);
+/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(4296);
+/* harmony import */ var _postgres_js__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(2451);
+/**
+ * SQLite backups on the server: an online copy made by SQLite itself (`.backup`, which copies a consistent
+ * snapshot page by page while the app keeps writing), never a plain `cp` of a live file. The copy is checked with
+ * `PRAGMA integrity_check` and its tables counted; those counts are the manifest's, exact by construction.
+ *
+ * The sqlite3 shell takes file names inside its dot-commands, where shell quoting does not apply, so belay only
+ * ever names files there that it named itself (`<id>.sqlite.partial`, in a directory it `cd`s into through a
+ * quoted argument). The database path the user gave is an ordinary argv word.
+ */
+
+
+
+const SAFE_NAME = /^[A-Za-z0-9._-]+$/;
+/** A SQLite database's name in manifests and for confirm: `database` when given, else the file's name. */
+const sqliteName = (v) => v.database ?? (v.sqlitePath ?? '').split('/').pop() ?? '';
+/** sqlite3's own version, refusing a server (or container) without the shell. */
+async function sqliteVersion(t, place) {
+    const r = await t.exec(inPlace(place, ['sqlite3', '--version']));
+    const where = place.kind === 'container' ? `in container ${place.container.name}` : `on ${t.label}`;
+    if (r.code !== 0) {
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .BelayError */ .oT(place.kind === 'container'
+            ? `sqlite3 does not run in container ${place.container.name}. Give sqlite-path as the database's path on the host (its volume) and leave db-service unset, or add the sqlite3 shell to the image.`
+            : `sqlite3 is not installed on ${t.label}. Install it (e.g. sudo apt-get install sqlite3).`);
+    }
+    return `sqlite3 ${r.stdout.trim().split(' ')[0]} ${where}`;
+}
+/**
+ * Copy the live database at `dbPath` to `dir/name` with SQLite's online backup, check the copy where it was made
+ * and return its tables with their row counts. In a container the copy is made and checked in its /tmp, then
+ * moved out with `docker cp`.
+ */
+async function sqliteCopy(t, place, dbPath, dir, name) {
+    if (!SAFE_NAME.test(name))
+        throw new Error(`unsafe copy name ${name}`);
+    if (place.kind === 'host') {
+        // The file must exist: sqlite3 would create an empty database for a typo.
+        const script = 'cd -- "$1" && { [ -f "$2" ] || { echo "no such file: $2" >&2; exit 3; }; } && exec sqlite3 -bail "$2" "$3"';
+        const r = await t.exec((0,_core_command_js__WEBPACK_IMPORTED_MODULE_0__/* .cmd */ .HW)('sh', '-c', script, 'belay', dir, dbPath, `.backup '${name}'`));
+        if (r.code !== 0)
+            throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .BelayError */ .oT(`sqlite3 .backup of ${dbPath} failed: ${(0,_postgres_js__WEBPACK_IMPORTED_MODULE_2__/* .lastLine */ .fM)(r.stderr) || `exit ${r.code}`}.`);
+        return checkSqliteFile(t, place, `${dir}/${name}`);
+    }
+    const inside = `/tmp/belay-${name}`;
+    const id = place.container.id;
+    const exists = await t.exec((0,_core_command_js__WEBPACK_IMPORTED_MODULE_0__/* .cmd */ .HW)('docker', 'exec', id, 'test', '-f', dbPath));
+    if (exists.code !== 0)
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .BelayError */ .oT(`sqlite-path ${dbPath} does not exist in container ${place.container.name}.`);
+    try {
+        const r = await t.exec((0,_core_command_js__WEBPACK_IMPORTED_MODULE_0__/* .cmd */ .HW)('docker', 'exec', id, 'sqlite3', '-bail', dbPath, `.backup '${inside}'`));
+        if (r.code !== 0)
+            throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .BelayError */ .oT(`sqlite3 .backup of ${dbPath} failed: ${(0,_postgres_js__WEBPACK_IMPORTED_MODULE_2__/* .lastLine */ .fM)(r.stderr) || `exit ${r.code}`}.`);
+        const tables = await checkSqliteFile(t, place, inside);
+        const cp = await t.exec((0,_core_command_js__WEBPACK_IMPORTED_MODULE_0__/* .cmd */ .HW)('docker', 'cp', `${id}:${inside}`, `${dir}/${name}`));
+        if (cp.code !== 0)
+            throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .BelayError */ .oT(`docker cp of the SQLite copy failed: ${(0,_postgres_js__WEBPACK_IMPORTED_MODULE_2__/* .lastLine */ .fM)(cp.stderr)}.`);
+        return tables;
+    }
+    finally {
+        await t.exec((0,_core_command_js__WEBPACK_IMPORTED_MODULE_0__/* .cmd */ .HW)('docker', 'exec', id, 'rm', '-f', inside)).catch(() => undefined);
+    }
+}
+/** `PRAGMA integrity_check` must say ok; then every table is counted (on belay's own copy, never the live file). */
+async function checkSqliteFile(t, place, path) {
+    const sqlite = (...args) => t.exec(inPlace(place, ['sqlite3', '-bail', ...args]));
+    const integrity = await sqlite(path, 'PRAGMA integrity_check;');
+    if (integrity.code !== 0 || integrity.stdout.trim() !== 'ok') {
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .BelayError */ .oT(`The SQLite copy fails its integrity check: ${(0,_postgres_js__WEBPACK_IMPORTED_MODULE_2__/* .lastLine */ .fM)(integrity.stdout) || (0,_postgres_js__WEBPACK_IMPORTED_MODULE_2__/* .lastLine */ .fM)(integrity.stderr)}.`);
+    }
+    const list = await sqlite(path, "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name;");
+    if (list.code !== 0)
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .BelayError */ .oT(`Cannot list the tables of the SQLite copy: ${(0,_postgres_js__WEBPACK_IMPORTED_MODULE_2__/* .lastLine */ .fM)(list.stderr)}.`);
+    const names = list.stdout.split('\n').filter(Boolean);
+    if (names.length === 0)
+        return [];
+    const query = names.map((n) => `SELECT '${n.replace(/'/g, "''")}', count(*) FROM "${n.replace(/"/g, '""')}"`);
+    const counted = await sqlite('-separator', '\t', path, `${query.join(' UNION ALL ')};`);
+    if (counted.code !== 0)
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .BelayError */ .oT(`Cannot count the rows of the SQLite copy: ${(0,_postgres_js__WEBPACK_IMPORTED_MODULE_2__/* .lastLine */ .fM)(counted.stderr)}.`);
+    return counted.stdout
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => {
+        const tab = line.lastIndexOf('\t');
+        return { name: line.slice(0, tab), rows: Number(line.slice(tab + 1)) };
+    })
+        .sort((a, b) => a.name.localeCompare(b.name));
+}
+function inPlace(place, argv) {
+    return place.kind === 'container'
+        ? (0,_core_command_js__WEBPACK_IMPORTED_MODULE_0__/* .cmd */ .HW)('docker', 'exec', place.container.id, ...argv)
+        : (0,_core_command_js__WEBPACK_IMPORTED_MODULE_0__/* .cmd */ .HW)(argv[0], ...argv.slice(1));
 }
 
-;// CONCATENATED MODULE: ./src/backup/store.ts
+
+/***/ }),
+
+/***/ 8291:
+/***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
+
+/* harmony export */ __webpack_require__.d(__webpack_exports__, {
+/* harmony export */   y: () => (/* binding */ BackupStore)
+/* harmony export */ });
+/* harmony import */ var _core_command_js__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(6102);
+/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(4296);
+/* harmony import */ var _manifest_js__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(8726);
 /**
  * The backup directory on the server: one folder per app, `<id>.<dump|sqlite>` files with `<id>.json` manifests,
  * and `<id>.*.partial` files only while a backup is being written. Every path reaches the shell as a quoted
@@ -283,315 +427,44 @@ class BackupStore {
     }
     /** Create the folder, readable by the SSH user only: dumps hold every row of the database. */
     async ensure() {
-        await this.run('create the backup directory', (0,command/* cmd */.HW)('sh', '-c', 'umask 077 && mkdir -p -- "$1"', 'belay', this.dir));
+        await this.run('create the backup directory', (0,_core_command_js__WEBPACK_IMPORTED_MODULE_0__/* .cmd */ .HW)('sh', '-c', 'umask 077 && mkdir -p -- "$1"', 'belay', this.dir));
     }
     async list() {
         const script = 'for f in "$1"/*.json; do [ -f "$f" ] && { tr -d "\\n" < "$f"; echo; }; done; exit 0';
-        const r = await this.t.exec((0,command/* cmd */.HW)('sh', '-c', script, 'belay', this.dir));
-        const { manifests, unreadable } = parseManifests(r.stdout);
+        const r = await this.t.exec((0,_core_command_js__WEBPACK_IMPORTED_MODULE_0__/* .cmd */ .HW)('sh', '-c', script, 'belay', this.dir));
+        const { manifests, unreadable } = (0,_manifest_js__WEBPACK_IMPORTED_MODULE_2__/* .parseManifests */ .Ye)(r.stdout);
         manifests.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
         return { manifests, unreadable };
     }
     async size(file) {
-        const r = await this.t.exec((0,command/* cmd */.HW)('stat', '-c', '%s', '--', this.path(file)));
+        const r = await this.t.exec((0,_core_command_js__WEBPACK_IMPORTED_MODULE_0__/* .cmd */ .HW)('stat', '-c', '%s', '--', this.path(file)));
         return r.code === 0 ? Number(r.stdout.trim()) : undefined;
     }
     async sha256(file) {
-        const out = await this.run(`checksum ${file}`, (0,command/* cmd */.HW)('sha256sum', '--', this.path(file)));
+        const out = await this.run(`checksum ${file}`, (0,_core_command_js__WEBPACK_IMPORTED_MODULE_0__/* .cmd */ .HW)('sha256sum', '--', this.path(file)));
         const hex = /^([0-9a-f]{64})\b/.exec(out.trim())?.[1];
         if (!hex)
-            throw new errors/* BelayError */.oT(`sha256sum on ${this.t.label} gave no checksum for ${this.path(file)}.`);
+            throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .BelayError */ .oT(`sha256sum on ${this.t.label} gave no checksum for ${this.path(file)}.`);
         return hex;
     }
     /** Rename without replacing: a finished backup never overwrites another file. */
     async promote(partial, final) {
         const script = '[ ! -e "$2" ] && mv -- "$1" "$2"';
-        await this.run(`rename ${partial}`, (0,command/* cmd */.HW)('sh', '-c', script, 'belay', this.path(partial), this.path(final)));
+        await this.run(`rename ${partial}`, (0,_core_command_js__WEBPACK_IMPORTED_MODULE_0__/* .cmd */ .HW)('sh', '-c', script, 'belay', this.path(partial), this.path(final)));
     }
     async writeManifest(manifest) {
         await this.t.upload(`${JSON.stringify(manifest)}\n`, this.path(`${manifest.id}.json`), 0o600);
     }
     /** Remove files; the manifest first, so a half-removed backup is never listed as good. */
     async remove(...files) {
-        await this.run('remove', (0,command/* cmd */.HW)('rm', '-f', '--', ...files.map((f) => this.path(f))));
+        await this.run('remove', (0,_core_command_js__WEBPACK_IMPORTED_MODULE_0__/* .cmd */ .HW)('rm', '-f', '--', ...files.map((f) => this.path(f))));
     }
     async run(what, command) {
         const r = await this.t.exec(command);
         if (r.code !== 0) {
-            throw new errors/* BelayError */.oT(`Could not ${what} on ${this.t.label}: ${r.stderr.trim().split('\n').pop() ?? `exit ${r.code}`}.`);
+            throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .BelayError */ .oT(`Could not ${what} on ${this.t.label}: ${r.stderr.trim().split('\n').pop() ?? `exit ${r.code}`}.`);
         }
         return r.stdout;
-    }
-}
-
-;// CONCATENATED MODULE: ./src/backup/run.ts
-/**
- * `belay backup` / the backup action: dump on the server into a partial file, verify it, promote it with its
- * manifest, then prune by retention. On any failure the partial is removed and nothing is pruned, so older
- * backups are exactly as they were. `belay backup list` shows what is there.
- */
-
-
-
-
-
-
-
-
-
-
-
-
-
-const LABEL = /^[A-Za-z0-9._-]{1,100}$/;
-/** How often a long dump reports its progress. */
-const PROGRESS_MS = 5_000;
-async function runBackup({ reporter, face, loaded }) {
-    const v = loaded.values;
-    if (v.list)
-        return listBackups({ reporter, face, loaded });
-    const engine = v.engine ?? 'postgres';
-    if (engine !== 'postgres') {
-        throw new errors/* InputError */.dz('engine', 'sqlite backups are not available yet', 'Use engine: postgres.');
-    }
-    if (v.label && !LABEL.test(v.label)) {
-        throw new errors/* InputError */.dz('label', `"${v.label}" has characters other than letters, digits, ".", "_" and "-"`, 'Use a label like pre-deploy-1a2b3c4.');
-    }
-    if (!v.database)
-        throw (0,load/* missing */.L)('database', face, 'it is required to back up a PostgreSQL database');
-    if (!v.dbUser)
-        throw (0,load/* missing */.L)('dbUser', face, 'it is required to back up a PostgreSQL database');
-    const { targets, options } = (0,connection/* resolveConnection */.X)(v, face);
-    const target = targets[0];
-    if (targets.length > 1)
-        reporter.info(`backing up the database on the first host, ${target.host}`);
-    const pool = new transport_pool/* ConnectionPool */.j(options, reporter);
-    try {
-        const t = await pool.get(target);
-        const store = new BackupStore(t, `${v.backupDir ?? 'belay/backups'}/${v.app}`);
-        const manifest = await backupPostgres(t, store, v, target.user, reporter);
-        await prune(store, manifest, v, reporter);
-        reporter.setOutput('backup-id', manifest.id);
-        reporter.setOutput('path', store.path(manifest.file));
-        reporter.setOutput('sha256', manifest.sha256);
-        reporter.setOutput('size', String(manifest.size));
-        reporter.summary(`### belay backup ${manifest.id}\n\n` +
-            (0,report_reporter/* markdownTable */.Qj)(['Database', 'Label', 'Size', 'sha256', 'Tables', 'Rows', 'Verified', 'Took'], [
-                [
-                    manifest.database,
-                    manifest.label ?? '',
-                    (0,duration/* formatSize */.Xq)(manifest.size),
-                    manifest.sha256.slice(0, 12),
-                    String(manifest.tables.length),
-                    String(manifest.tables.reduce((n, x) => n + x.rows, 0)),
-                    manifest.verified.method,
-                    (0,duration/* formatDuration */.a3)(manifest.durationMs),
-                ],
-            ]));
-        reporter.info(`✓ backup ${manifest.id}: ${(0,duration/* formatSize */.Xq)(manifest.size)}, ${manifest.tables.length} table(s), verified (${manifest.verified.method}), at ${store.path(manifest.file)}`);
-        return true;
-    }
-    finally {
-        await pool.closeAll();
-    }
-}
-async function backupPostgres(t, store, v, user, reporter) {
-    const started = Date.now();
-    const address = await (0,reach/* databaseAddress */.Kg)(t, v, user);
-    const place = address.container
-        ? { kind: 'container', container: address.container }
-        : { kind: 'host', host: address.host, port: address.port };
-    const login = { user: v.dbUser, ...(v.dbPassword ? { password: v.dbPassword } : {}) };
-    const forward = await t.forward(address.host, address.port);
-    const url = (0,reach/* forwardedUrl */.wf)(v, forward.localHost, forward.localPort, reporter);
-    const client = await (0,connect/* connectPostgres */.Mq)(url, 'belay backup', { hint: (0,reach/* databaseInputs */.dM)(v) });
-    await store.ensure();
-    const id = newBackupId(new Date(started));
-    const file = fileOf(id, 'postgres');
-    const partial = `${file}.partial`;
-    let promoted = false;
-    try {
-        const { snapshot, serverVersion, versionNum } = await openSnapshot(client);
-        const tool = await checkPgDumpVersion(t, place, versionNum);
-        reporter.info(`dumping ${v.database} (PostgreSQL ${serverVersion}) with ${tool} to ${store.path(partial)}`);
-        const dump = t.exec(pgCommand(place, login, { stdoutTo: store.path(partial) }, 'pg_dump', '-Fc', '-d', v.database, `--snapshot=${snapshot}`), { stdin: stdinFor(login) });
-        const progress = reportProgress(store, partial, reporter);
-        let tables;
-        try {
-            // Counted in the exported snapshot while pg_dump reads the same one.
-            tables = await countTables(client);
-            const r = await dump;
-            if (r.code !== 0) {
-                const full = /no space left on device/i.test(r.stderr)
-                    ? ` The filesystem of ${store.dir} is full: free space there, or set backup-dir to a larger one.`
-                    : '';
-                throw new errors/* BelayError */.oT(`pg_dump failed (exit ${r.signal ?? r.code}): ${lastLine(r.stderr) || 'no message'}.${full} Nothing was kept and no backup was pruned.`);
-            }
-        }
-        finally {
-            progress.stop();
-            await client.query('COMMIT').catch(() => undefined);
-        }
-        const size = (await store.size(partial)) ?? 0;
-        if (size === 0)
-            throw new errors/* BelayError */.oT('pg_dump wrote an empty file. Nothing was kept and no backup was pruned.');
-        const sha256 = await store.sha256(partial);
-        const method = v.verify ?? 'toc';
-        if (method !== 'checksum')
-            await verifyToc(t, store, place, login, partial, tables);
-        if (method === 'restore')
-            await verifyByRestore(t, store, place, login, partial, tables, client, url, v, reporter);
-        const manifest = {
-            belay: 1,
-            id,
-            app: v.app,
-            engine: 'postgres',
-            database: v.database,
-            ...(v.label ? { label: v.label } : {}),
-            file,
-            size,
-            sha256,
-            createdAt: new Date(started).toISOString(),
-            durationMs: Date.now() - started,
-            serverVersion,
-            tool,
-            ...provenance(),
-            tables,
-            verified: { method, at: new Date().toISOString() },
-        };
-        await store.promote(partial, file);
-        promoted = true;
-        await store.writeManifest(manifest);
-        return manifest;
-    }
-    catch (err) {
-        // Whatever went wrong, no half-written or unverified file stays behind to be mistaken for a backup.
-        await store.remove(promoted ? file : partial, `${id}.json`).catch(() => undefined);
-        throw err;
-    }
-    finally {
-        await client.end().catch(() => undefined);
-        await forward.close().catch(() => undefined);
-    }
-}
-/** The file's table of contents must list the data of every table that had rows. */
-async function verifyToc(t, store, place, login, partial, tables) {
-    const r = await t.exec(pgCommand(place, login, { stdinFrom: store.path(partial) }, 'pg_restore', '--list'), {
-        stdin: stdinFor(login),
-    });
-    if (r.code !== 0) {
-        throw new errors/* BelayError */.oT(`pg_restore --list cannot read the new dump: ${lastLine(r.stderr)}. Nothing was kept.`);
-    }
-    const listed = tablesWithData(r.stdout);
-    const absent = tables.filter((x) => x.rows > 0 && !listed.has(x.name)).map((x) => x.name);
-    if (absent.length) {
-        throw new errors/* BelayError */.oT(`The new dump has no data for ${absent.join(', ')}. Nothing was kept.`);
-    }
-}
-/**
- * Restore into a scratch database on the same server, with exit-on-error, and compare every table's row count
- * with the snapshot's; the scratch database is dropped whatever happens.
- */
-async function verifyByRestore(t, store, place, login, partial, expected, client, url, v, reporter) {
-    const scratch = `${v.database}_belay_verify_${Date.now().toString(36)}`.slice(0, 63);
-    try {
-        await client.query(`CREATE DATABASE ${(0,connect/* quoteIdent */.v4)(scratch)}`);
-    }
-    catch (err) {
-        throw new errors/* BelayError */.oT(`verify: restore needs a scratch database, and ${v.dbUser} could not create one: ${err.message}. Grant it CREATEDB, or use verify: toc.`);
-    }
-    try {
-        reporter.info(`verifying by restoring into ${scratch}`);
-        const r = await t.exec(pgCommand(place, login, { stdinFrom: store.path(partial) }, 'pg_restore', '--exit-on-error', '--no-owner', '-d', scratch), { stdin: stdinFor(login) });
-        if (r.code !== 0)
-            throw new errors/* BelayError */.oT(`The new dump does not restore: ${lastLine(r.stderr)}. Nothing was kept.`);
-        const scratchUrl = new URL(url);
-        scratchUrl.pathname = `/${encodeURIComponent(scratch)}`;
-        const restored = await (0,connect/* connectPostgres */.Mq)(scratchUrl.toString(), 'belay backup verify');
-        let actual;
-        try {
-            actual = await countTables(restored);
-        }
-        finally {
-            await restored.end().catch(() => undefined);
-        }
-        const problems = compareCounts(expected, actual);
-        if (problems.length) {
-            throw new errors/* BelayError */.oT(`The restored copy differs from the database: ${problems.slice(0, 5).join('; ')}. Nothing was kept.`);
-        }
-    }
-    finally {
-        await client.query(`DROP DATABASE IF EXISTS ${(0,connect/* quoteIdent */.v4)(scratch)} WITH (FORCE)`).catch(() => undefined);
-    }
-}
-/** Every few seconds: how much of the dump is written, and how fast. */
-function reportProgress(store, file, reporter) {
-    let last = { at: Date.now(), size: 0 };
-    const timer = setInterval(() => {
-        void store.size(file).then((size) => {
-            if (size === undefined)
-                return;
-            const now = Date.now();
-            const rate = ((size - last.size) / Math.max(1, now - last.at)) * 1000;
-            last = { at: now, size };
-            reporter.info(`  ${(0,duration/* formatSize */.Xq)(size)} written (${(0,duration/* formatSize */.Xq)(Math.max(0, rate))}/s)`);
-        });
-    }, PROGRESS_MS);
-    timer.unref();
-    return { stop: () => clearInterval(timer) };
-}
-/** Retention over belay's own backups of this app and database, after the new one is safely in place. */
-async function prune(store, fresh, v, reporter) {
-    const { manifests } = await store.list();
-    const mine = manifests.filter((m) => m.app === fresh.app && m.database === fresh.database && m.engine === fresh.engine);
-    const decision = applyRetention(mine, {
-        keepLast: v.keepLast ?? 10,
-        keepDaily: v.keepDaily ?? 7,
-        keepWeekly: v.keepWeekly ?? 4,
-        keepMonthly: v.keepMonthly ?? 0,
-        keepDays: v.keepDays ?? 0,
-    }, new Date());
-    for (const old of decision.prune) {
-        if (old.id === fresh.id)
-            continue;
-        await store.remove(`${old.id}.json`, old.file);
-        reporter.info(`pruned backup ${old.id} (${old.createdAt}, ${(0,duration/* formatSize */.Xq)(old.size)})`);
-    }
-}
-/** `belay backup list`: every backup of the app, oldest first, with what was verified. */
-async function listBackups({ reporter, face, loaded }) {
-    const v = loaded.values;
-    const { targets, options } = (0,connection/* resolveConnection */.X)(v, face);
-    const pool = new transport_pool/* ConnectionPool */.j(options, reporter);
-    try {
-        const store = new BackupStore(await pool.get(targets[0]), `${v.backupDir ?? 'belay/backups'}/${v.app}`);
-        const { manifests, unreadable } = await store.list();
-        const rows = manifests.map((m) => [
-            m.id,
-            m.createdAt.replace('T', ' ').replace(/\.\d+Z$/, 'Z'),
-            m.database,
-            m.label ?? '',
-            (0,duration/* formatSize */.Xq)(m.size),
-            m.verified.method,
-        ]);
-        const table = (0,report_reporter/* markdownTable */.Qj)(['Backup', 'Taken', 'Database', 'Label', 'Size', 'Verified'], rows);
-        reporter.info(manifests.length ? table : `no backups of ${v.app} in ${store.dir}`);
-        if (unreadable)
-            reporter.warn(`${unreadable} manifest(s) in ${store.dir} could not be read and were left out`);
-        reporter.summary(`### belay backups of ${v.app}\n\n${table}`);
-        reporter.setOutput('backups', JSON.stringify(manifests.map((m) => ({
-            id: m.id,
-            createdAt: m.createdAt,
-            database: m.database,
-            ...(m.label ? { label: m.label } : {}),
-            size: m.size,
-            sha256: m.sha256,
-            verified: m.verified.method,
-        }))));
-        return true;
-    }
-    finally {
-        await pool.closeAll();
     }
 }
 
@@ -652,13 +525,13 @@ function describeServer(url) {
 /***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
 
 /* harmony export */ __webpack_require__.d(__webpack_exports__, {
+/* harmony export */   $M: () => (/* binding */ containerSpec),
 /* harmony export */   Kg: () => (/* binding */ databaseAddress),
 /* harmony export */   Rl: () => (/* binding */ checkDatabaseInputs),
 /* harmony export */   dM: () => (/* binding */ databaseInputs),
 /* harmony export */   vx: () => (/* binding */ reachDatabase),
 /* harmony export */   wf: () => (/* binding */ forwardedUrl)
 /* harmony export */ });
-/* unused harmony export containerSpec */
 /* harmony import */ var _config_connection_js__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(9420);
 /* harmony import */ var _config_load_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(1036);
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(4296);
