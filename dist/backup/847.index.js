@@ -438,8 +438,11 @@ async function backupPostgres(s, v, reporter) {
     const partial = `${file}.partial`;
     let promoted = false;
     try {
-        const { snapshot, serverVersion, versionNum } = await (0,postgres/* openSnapshot */.r3)(client);
-        const tool = await (0,postgres/* checkPgDumpVersion */.oV)(t, place, versionNum);
+        const opening = (0,postgres/* openSnapshot */.r3)(client);
+        const [{ snapshot, serverVersion }, tool] = await Promise.all([
+            opening,
+            (0,postgres/* checkPgDumpVersion */.oV)(t, place, opening.then((o) => o.versionNum)),
+        ]);
         reporter.info(`dumping ${v.database} (PostgreSQL ${serverVersion}) with ${tool} to ${store.path(partial)}`);
         const dump = t.exec((0,postgres/* pgCommand */.XZ)(place, login, { stdoutTo: store.path(partial) }, 'pg_dump', '-Fc', '-d', v.database, `--snapshot=${snapshot}`), { stdin: (0,postgres/* stdinFor */.Qn)(login) });
         const progress = reportProgress(store, partial, reporter);
@@ -462,10 +465,12 @@ async function backupPostgres(s, v, reporter) {
         const size = (await store.size(partial)) ?? 0;
         if (size === 0)
             throw new errors/* BelayError */.oT('pg_dump wrote an empty file. Nothing was kept and no backup was pruned.');
-        const sha256 = await store.sha256(partial);
         const method = v.verify ?? 'toc';
-        if (method !== 'checksum')
-            await verifyToc(t, store, place, login, partial, tables);
+        // Both read the file on the server; neither depends on the other.
+        const [sha256] = await Promise.all([
+            store.sha256(partial),
+            method !== 'checksum' ? verifyToc(t, store, place, login, partial, tables) : undefined,
+        ]);
         if (method === 'restore')
             await verifyByRestore(t, store, session, partial, tables, v, reporter);
         const manifest = {

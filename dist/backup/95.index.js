@@ -134,10 +134,14 @@ function pgCommand(place, login, io, program, ...args) {
 }
 const stdinFor = (login) => `${login.password ?? ''}\n`;
 /** The major version of the pg_dump that will run, and refuse one older than the server (it cannot dump it). */
-async function checkPgDumpVersion(t, place, serverVersionNum) {
-    const r = await t.exec(place.kind === 'container'
-        ? (0,_core_command_js__WEBPACK_IMPORTED_MODULE_0__/* .cmd */ .HW)('docker', 'exec', place.container.id, 'pg_dump', '--version')
-        : (0,_core_command_js__WEBPACK_IMPORTED_MODULE_0__/* .cmd */ .HW)('pg_dump', '--version'));
+async function checkPgDumpVersion(t, place, serverVersion) {
+    // Asked while the snapshot is being opened: both are round trips to the server.
+    const [r, serverVersionNum] = await Promise.all([
+        t.exec(place.kind === 'container'
+            ? (0,_core_command_js__WEBPACK_IMPORTED_MODULE_0__/* .cmd */ .HW)('docker', 'exec', place.container.id, 'pg_dump', '--version')
+            : (0,_core_command_js__WEBPACK_IMPORTED_MODULE_0__/* .cmd */ .HW)('pg_dump', '--version')),
+        serverVersion,
+    ]);
     const where = place.kind === 'container' ? `in container ${place.container.name}` : `on ${t.label}`;
     if (r.code !== 0) {
         throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .BelayError */ .oT(place.kind === 'container'

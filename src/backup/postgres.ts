@@ -61,12 +61,20 @@ export function pgCommand(
 export const stdinFor = (login: PgLogin) => `${login.password ?? ''}\n`;
 
 /** The major version of the pg_dump that will run, and refuse one older than the server (it cannot dump it). */
-export async function checkPgDumpVersion(t: Transport, place: PgPlace, serverVersionNum: number): Promise<string> {
-  const r = await t.exec(
-    place.kind === 'container'
-      ? cmd('docker', 'exec', place.container.id, 'pg_dump', '--version')
-      : cmd('pg_dump', '--version'),
-  );
+export async function checkPgDumpVersion(
+  t: Transport,
+  place: PgPlace,
+  serverVersion: Promise<number>,
+): Promise<string> {
+  // Asked while the snapshot is being opened: both are round trips to the server.
+  const [r, serverVersionNum] = await Promise.all([
+    t.exec(
+      place.kind === 'container'
+        ? cmd('docker', 'exec', place.container.id, 'pg_dump', '--version')
+        : cmd('pg_dump', '--version'),
+    ),
+    serverVersion,
+  ]);
   const where = place.kind === 'container' ? `in container ${place.container.name}` : `on ${t.label}`;
   if (r.code !== 0) {
     throw new BelayError(

@@ -101,8 +101,15 @@ async function backupPostgres(s: OnServer, v: Values, reporter: Reporter): Promi
   const partial = `${file}.partial`;
   let promoted = false;
   try {
-    const { snapshot, serverVersion, versionNum } = await openSnapshot(client);
-    const tool = await checkPgDumpVersion(t, place, versionNum);
+    const opening = openSnapshot(client);
+    const [{ snapshot, serverVersion }, tool] = await Promise.all([
+      opening,
+      checkPgDumpVersion(
+        t,
+        place,
+        opening.then((o) => o.versionNum),
+      ),
+    ]);
     reporter.info(`dumping ${v.database} (PostgreSQL ${serverVersion}) with ${tool} to ${store.path(partial)}`);
     const dump = t.exec(
       pgCommand(
@@ -138,9 +145,12 @@ async function backupPostgres(s: OnServer, v: Values, reporter: Reporter): Promi
 
     const size = (await store.size(partial)) ?? 0;
     if (size === 0) throw new BelayError('pg_dump wrote an empty file. Nothing was kept and no backup was pruned.');
-    const sha256 = await store.sha256(partial);
     const method = v.verify ?? 'toc';
-    if (method !== 'checksum') await verifyToc(t, store, place, login, partial, tables);
+    // Both read the file on the server; neither depends on the other.
+    const [sha256] = await Promise.all([
+      store.sha256(partial),
+      method !== 'checksum' ? verifyToc(t, store, place, login, partial, tables) : undefined,
+    ]);
     if (method === 'restore') await verifyByRestore(t, store, session, partial, tables, v, reporter);
 
     const manifest: Manifest = {
