@@ -29,6 +29,9 @@ const CAPABILITIES: Record<CommandName, Capability> = {
   migrate: async (ctx) => (await import('./migrate/run.js')).runMigrate(ctx),
   backup: async (ctx) => (await import('./backup/run.js')).runBackup(ctx),
   restore: async (ctx) => (await import('./backup/restore.js')).runRestore(ctx),
+  deploy: async (ctx) => (await import('./deploy/run.js')).runDeploy(ctx),
+  rollback: async (ctx) => (await import('./deploy/run.js')).runRollback(ctx),
+  releases: async (ctx) => (await import('./deploy/run.js')).runReleases(ctx),
   build: async (ctx) => (await import('./build/run.js')).runBuild(ctx),
 };
 

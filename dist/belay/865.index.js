@@ -23,8 +23,10 @@ const githubCache = {
     },
     async save(paths, key) {
         if (!_actions_cache__WEBPACK_IMPORTED_MODULE_0__/* .isFeatureAvailable */ .w3())
-            return;
-        await _actions_cache__WEBPACK_IMPORTED_MODULE_0__/* .saveCache */ .Io(paths, key);
+            throw new Error('no Actions cache service in this job');
+        // saveCache logs why it did not save (a key another job saved first, a refused upload) and answers -1.
+        if ((await _actions_cache__WEBPACK_IMPORTED_MODULE_0__/* .saveCache */ .Io(paths, key)) === -1)
+            throw new Error('the cache service did not keep it, see above');
     },
 };
 

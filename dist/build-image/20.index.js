@@ -19,7 +19,7 @@ __webpack_require__.r(__webpack_exports__);
 /* harmony import */ var _manifest_js__WEBPACK_IMPORTED_MODULE_3__ = __webpack_require__(8726);
 /* harmony import */ var _core_command_js__WEBPACK_IMPORTED_MODULE_4__ = __webpack_require__(6102);
 /* harmony import */ var _database_reach_js__WEBPACK_IMPORTED_MODULE_5__ = __webpack_require__(5570);
-/* harmony import */ var _server_docker_js__WEBPACK_IMPORTED_MODULE_6__ = __webpack_require__(931);
+/* harmony import */ var _server_docker_js__WEBPACK_IMPORTED_MODULE_6__ = __webpack_require__(3312);
 /* harmony import */ var _postgres_js__WEBPACK_IMPORTED_MODULE_7__ = __webpack_require__(2451);
 /* harmony import */ var _sqlite_js__WEBPACK_IMPORTED_MODULE_8__ = __webpack_require__(7760);
 /* harmony import */ var _session_js__WEBPACK_IMPORTED_MODULE_9__ = __webpack_require__(9770);

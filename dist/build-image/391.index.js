@@ -697,7 +697,7 @@ async function runBuild({ reporter, face, loaded, cwd }) {
     try {
         if (credentials)
             reporter.info(`logged in to ${credentials.registry} as ${credentials.username}`);
-        const service = cache.kind === 'local' ? await restoreCache(cache, reporter) : undefined;
+        const restored = cache.kind === 'local' ? await (0,build_cache/* restoreLocalCache */.k)(cache, reporter) : undefined;
         const secretEnv = Object.fromEntries(secrets.map(([, value], i) => [secretVariable(i), value]));
         let built = classic
             ? undefined
@@ -714,8 +714,8 @@ async function runBuild({ reporter, face, loaded, cwd }) {
             reportFailure(built.failed, built.log, dockerfile, cwd, reporter);
             return false;
         }
-        if (service && cache.kind === 'local')
-            await saveCache(service.service, cache, service.matched, reporter);
+        if (restored && cache.kind === 'local')
+            await (0,build_cache/* saveLocalCache */.jQ)(restored, cache, reporter);
         const digest = push ? await confirmDigest(images, tags[0], built.digest, credentials, reporter) : '';
         const ref = digest ? `${images[0].name}@${digest}` : refs[0];
         const metadata = {
@@ -861,38 +861,6 @@ async function confirmDigest(images, tag, reported, credentials, reporter) {
     }
     return digest;
 }
-async function restoreCache(plan, reporter) {
-    const load = (0,build_cache/* cacheServiceProvider */.PV)();
-    if (!load)
-        return undefined;
-    try {
-        const service = await load();
-        const matched = await service.restore([plan.dir], plan.key, plan.restoreKeys);
-        reporter.info(matched ? `cache: restored ${matched}` : `cache: nothing saved yet for ${plan.key}`);
-        return { service, matched };
-    }
-    catch (err) {
-        reporter.warn(`cache: could not restore the layer cache (${err.message}); building without it`);
-        return undefined;
-    }
-}
-/** buildx wrote a fresh cache beside the old one: it replaces it, and is saved unless this key was a hit. */
-async function saveCache(service, plan, matched, reporter) {
-    const fresh = `${plan.dir}-new`;
-    if ((0,external_node_fs_.existsSync)(fresh)) {
-        (0,external_node_fs_.rmSync)(plan.dir, { recursive: true, force: true });
-        (0,external_node_fs_.renameSync)(fresh, plan.dir);
-    }
-    if (matched === plan.key)
-        return;
-    try {
-        await service.save([plan.dir], plan.key);
-        reporter.info(`cache: saved ${plan.key}`);
-    }
-    catch (err) {
-        reporter.warn(`cache: could not save the layer cache (${err.message}); the image is fine`);
-    }
-}
 
 
 /***/ }),
@@ -906,9 +874,10 @@ async function saveCache(service, plan, matched, reporter) {
 /* harmony export */   O6: () => (/* binding */ seq),
 /* harmony export */   V2: () => (/* binding */ redirect),
 /* harmony export */   XX: () => (/* binding */ render),
+/* harmony export */   hD: () => (/* binding */ quote),
 /* harmony export */   or: () => (/* binding */ or)
 /* harmony export */ });
-/* unused harmony exports quote, withEnv, and, pipe, group, inShell */
+/* unused harmony exports withEnv, and, pipe, group, inShell */
 /**
  * Commands as data. Every remote command is built from argv arrays joined by a few combinators and rendered to a
  * POSIX shell string by one quoting function. Nothing a user typed is ever concatenated into shell text: it can

@@ -193,6 +193,42 @@ function cacheFlags(plan) {
             return ['--cache-from', `type=local,src=${plan.dir}`, '--cache-to', `type=local,dest=${plan.dir}-new,mode=max`];
     }
 }
+/** Before the build: the saved folder of this key (or of an older one, by prefix) back in place. */
+async function restoreLocalCache(plan, reporter) {
+    const load = provider;
+    if (!load)
+        return undefined;
+    try {
+        const service = await load();
+        const matched = await service.restore([plan.dir], plan.key, plan.restoreKeys);
+        reporter.info(matched ? `cache: restored ${matched}` : `cache: nothing saved yet for ${plan.key}`);
+        return { service, matched };
+    }
+    catch (err) {
+        reporter.warn(`cache: could not restore the layer cache (${err.message}); building without it`);
+        return undefined;
+    }
+}
+/**
+ * After a good build: buildx wrote a fresh cache beside the old one (`<dir>-new`), which replaces it, and is saved
+ * unless this very key was restored (a key is never overwritten: the same Dockerfile and lockfiles, the same key).
+ */
+async function saveLocalCache(restored, plan, reporter) {
+    const fresh = `${plan.dir}-new`;
+    if ((0,external_node_fs_.existsSync)(fresh)) {
+        (0,external_node_fs_.rmSync)(plan.dir, { recursive: true, force: true });
+        (0,external_node_fs_.renameSync)(fresh, plan.dir);
+    }
+    if (restored.matched === plan.key)
+        return;
+    try {
+        await restored.service.save([plan.dir], plan.key);
+        reporter.info(`cache: saved ${plan.key}`);
+    }
+    catch (err) {
+        reporter.warn(`cache: could not save the layer cache (${err.message}); the image is fine`);
+    }
+}
 
 ;// CONCATENATED MODULE: ./src/build/failure.ts
 /**
@@ -802,7 +838,7 @@ async function runBuild({ reporter, face, loaded, cwd }) {
     try {
         if (credentials)
             reporter.info(`logged in to ${credentials.registry} as ${credentials.username}`);
-        const service = cache.kind === 'local' ? await restoreCache(cache, reporter) : undefined;
+        const restored = cache.kind === 'local' ? await restoreLocalCache(cache, reporter) : undefined;
         const secretEnv = Object.fromEntries(secrets.map(([, value], i) => [secretVariable(i), value]));
         let built = classic
             ? undefined
@@ -819,8 +855,8 @@ async function runBuild({ reporter, face, loaded, cwd }) {
             reportFailure(built.failed, built.log, dockerfile, cwd, reporter);
             return false;
         }
-        if (service && cache.kind === 'local')
-            await saveCache(service.service, cache, service.matched, reporter);
+        if (restored && cache.kind === 'local')
+            await saveLocalCache(restored, cache, reporter);
         const digest = push ? await confirmDigest(images, tags[0], built.digest, credentials, reporter) : '';
         const ref = digest ? `${images[0].name}@${digest}` : refs[0];
         const metadata = {
@@ -966,38 +1002,6 @@ async function confirmDigest(images, tag, reported, credentials, reporter) {
     }
     return digest;
 }
-async function restoreCache(plan, reporter) {
-    const load = cacheServiceProvider();
-    if (!load)
-        return undefined;
-    try {
-        const service = await load();
-        const matched = await service.restore([plan.dir], plan.key, plan.restoreKeys);
-        reporter.info(matched ? `cache: restored ${matched}` : `cache: nothing saved yet for ${plan.key}`);
-        return { service, matched };
-    }
-    catch (err) {
-        reporter.warn(`cache: could not restore the layer cache (${err.message}); building without it`);
-        return undefined;
-    }
-}
-/** buildx wrote a fresh cache beside the old one: it replaces it, and is saved unless this key was a hit. */
-async function saveCache(service, plan, matched, reporter) {
-    const fresh = `${plan.dir}-new`;
-    if ((0,external_node_fs_.existsSync)(fresh)) {
-        (0,external_node_fs_.rmSync)(plan.dir, { recursive: true, force: true });
-        (0,external_node_fs_.renameSync)(fresh, plan.dir);
-    }
-    if (matched === plan.key)
-        return;
-    try {
-        await service.save([plan.dir], plan.key);
-        reporter.info(`cache: saved ${plan.key}`);
-    }
-    catch (err) {
-        reporter.warn(`cache: could not save the layer cache (${err.message}); the image is fine`);
-    }
-}
 
 
 /***/ }),
@@ -1011,9 +1015,10 @@ async function saveCache(service, plan, matched, reporter) {
 /* harmony export */   O6: () => (/* binding */ seq),
 /* harmony export */   V2: () => (/* binding */ redirect),
 /* harmony export */   XX: () => (/* binding */ render),
+/* harmony export */   hD: () => (/* binding */ quote),
 /* harmony export */   or: () => (/* binding */ or)
 /* harmony export */ });
-/* unused harmony exports quote, withEnv, and, pipe, group, inShell */
+/* unused harmony exports withEnv, and, pipe, group, inShell */
 /**
  * Commands as data. Every remote command is built from argv arrays joined by a few combinators and rendered to a
  * POSIX shell string by one quoting function. Nothing a user typed is ever concatenated into shell text: it can

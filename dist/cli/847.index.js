@@ -356,7 +356,7 @@ var sqlite = __webpack_require__(7760);
 // EXTERNAL MODULE: ./src/database/reach.ts
 var reach = __webpack_require__(5570);
 // EXTERNAL MODULE: ./src/server/docker.ts
-var docker = __webpack_require__(931);
+var docker = __webpack_require__(3312);
 // EXTERNAL MODULE: ./src/backup/session.ts
 var backup_session = __webpack_require__(9770);
 // EXTERNAL MODULE: ./src/database/connect.ts
@@ -427,68 +427,32 @@ async function runBackup({ reporter, face, loaded, cwd }) {
         return true;
     });
 }
-async function backupPostgres(s, v, reporter) {
+/**
+ * The end every engine shares: the partial written and verified by `produce` is renamed and given its manifest;
+ * whatever goes wrong, no half-written or unverified file stays behind to be mistaken for a backup.
+ */
+async function keepVerified(store, v, engine, produce) {
     const started = Date.now();
-    const { t, store } = s;
-    const session = await (0,backup_session/* openPgSession */.A)(s, v, reporter, 'belay backup');
-    const { place, login, client } = session;
     await store.ensure();
     const id = (0,backup_manifest/* newBackupId */._H)(new Date(started));
-    const file = (0,backup_manifest/* fileOf */.W7)(id, 'postgres');
+    const file = (0,backup_manifest/* fileOf */.W7)(id, engine);
     const partial = `${file}.partial`;
     let promoted = false;
     try {
-        const opening = (0,postgres/* openSnapshot */.r3)(client);
-        const [{ snapshot, serverVersion }, tool] = await Promise.all([
-            opening,
-            (0,postgres/* checkPgDumpVersion */.oV)(t, place, opening.then((o) => o.versionNum)),
-        ]);
-        reporter.info(`dumping ${v.database} (PostgreSQL ${serverVersion}) with ${tool} to ${store.path(partial)}`);
-        const dump = t.exec((0,postgres/* pgCommand */.XZ)(place, login, { stdoutTo: store.path(partial) }, 'pg_dump', '-Fc', '-d', v.database, `--snapshot=${snapshot}`), { stdin: (0,postgres/* stdinFor */.Qn)(login) });
-        const progress = reportProgress(store, partial, reporter);
-        let tables;
-        try {
-            // Counted in the exported snapshot while pg_dump reads the same one.
-            tables = await (0,postgres/* countTables */.zF)(client);
-            const r = await dump;
-            if (r.code !== 0) {
-                const full = /no space left on device/i.test(r.stderr)
-                    ? ` The filesystem of ${store.dir} is full: free space there, or set backup-dir to a larger one.`
-                    : '';
-                throw new errors/* BelayError */.oT(`pg_dump failed (exit ${r.signal ?? r.code}): ${(0,postgres/* lastLine */.fM)(r.stderr) || 'no message'}.${full} Nothing was kept and no backup was pruned.`);
-            }
-        }
-        finally {
-            progress.stop();
-            await client.query('COMMIT').catch(() => undefined);
-        }
-        const size = (await store.size(partial)) ?? 0;
-        if (size === 0)
-            throw new errors/* BelayError */.oT('pg_dump wrote an empty file. Nothing was kept and no backup was pruned.');
-        const method = v.verify ?? 'toc';
-        // Both read the file on the server; neither depends on the other.
-        const [sha256] = await Promise.all([
-            store.sha256(partial),
-            method !== 'checksum' ? verifyToc(t, store, place, login, partial, tables) : undefined,
-        ]);
-        if (method === 'restore')
-            await verifyByRestore(t, store, session, partial, tables, v, reporter);
+        const { method, ...produced } = await produce(partial, id);
+        if (produced.size === 0)
+            throw new errors/* BelayError */.oT('The backup file is empty. Nothing was kept and no backup was pruned.');
         const manifest = {
             belay: 1,
             id,
             app: v.app,
-            engine: 'postgres',
-            database: v.database,
+            engine,
             ...(v.label ? { label: v.label } : {}),
             file,
-            size,
-            sha256,
             createdAt: new Date(started).toISOString(),
             durationMs: Date.now() - started,
-            serverVersion,
-            tool,
             ...(0,backup_manifest/* provenance */.aH)(),
-            tables,
+            ...produced,
             verified: { method, at: new Date().toISOString() },
         };
         await store.promote(partial, file);
@@ -497,9 +461,51 @@ async function backupPostgres(s, v, reporter) {
         return manifest;
     }
     catch (err) {
-        // Whatever went wrong, no half-written or unverified file stays behind to be mistaken for a backup.
         await store.remove(promoted ? file : partial, `${id}.json`).catch(() => undefined);
         throw err;
+    }
+}
+async function backupPostgres(s, v, reporter) {
+    const { t, store } = s;
+    const session = await (0,backup_session/* openPgSession */.A)(s, v, reporter, 'belay backup');
+    const { place, login, client } = session;
+    try {
+        return await keepVerified(store, v, 'postgres', async (partial) => {
+            const opening = (0,postgres/* openSnapshot */.r3)(client);
+            const [{ snapshot, serverVersion }, tool] = await Promise.all([
+                opening,
+                (0,postgres/* checkPgDumpVersion */.oV)(t, place, opening.then((o) => o.versionNum)),
+            ]);
+            reporter.info(`dumping ${v.database} (PostgreSQL ${serverVersion}) with ${tool} to ${store.path(partial)}`);
+            const dump = t.exec((0,postgres/* pgCommand */.XZ)(place, login, { stdoutTo: store.path(partial) }, 'pg_dump', '-Fc', '-d', v.database, `--snapshot=${snapshot}`), { stdin: (0,postgres/* stdinFor */.Qn)(login) });
+            const progress = reportProgress(store, partial, reporter);
+            let tables;
+            try {
+                // Counted in the exported snapshot while pg_dump reads the same one.
+                tables = await (0,postgres/* countTables */.zF)(client);
+                const r = await dump;
+                if (r.code !== 0) {
+                    const full = /no space left on device/i.test(r.stderr)
+                        ? ` The filesystem of ${store.dir} is full: free space there, or set backup-dir to a larger one.`
+                        : '';
+                    throw new errors/* BelayError */.oT(`pg_dump failed (exit ${r.signal ?? r.code}): ${(0,postgres/* lastLine */.fM)(r.stderr) || 'no message'}.${full} Nothing was kept and no backup was pruned.`);
+                }
+            }
+            finally {
+                progress.stop();
+                await client.query('COMMIT').catch(() => undefined);
+            }
+            const size = (await store.size(partial)) ?? 0;
+            const method = v.verify ?? 'toc';
+            // Both read the file on the server; neither depends on the other.
+            const [sha256] = await Promise.all([
+                store.sha256(partial),
+                method !== 'checksum' && size > 0 ? verifyToc(t, store, place, login, partial, tables) : undefined,
+            ]);
+            if (method === 'restore' && size > 0)
+                await verifyByRestore(t, store, session, partial, tables, v, reporter);
+            return { database: v.database, size, sha256, serverVersion, tool, tables, method };
+        });
     }
     finally {
         await session.close();
@@ -510,52 +516,20 @@ async function backupPostgres(s, v, reporter) {
  * made; `verify` adds nothing here, since the copy is a database that was opened and counted already.
  */
 async function backupSqlite(s, v, reporter) {
-    const started = Date.now();
     const { t, store } = s;
     const spec = (0,reach/* containerSpec */.$M)(v);
     const place = spec
         ? { kind: 'container', container: await (0,docker/* findContainer */.FA)(t, spec, s.user) }
         : { kind: 'host' };
     const tool = await (0,sqlite/* sqliteVersion */.dZ)(t, place);
-    await store.ensure();
-    const id = (0,backup_manifest/* newBackupId */._H)(new Date(started));
-    const file = (0,backup_manifest/* fileOf */.W7)(id, 'sqlite');
-    const partial = `${file}.partial`;
-    let promoted = false;
-    try {
+    return keepVerified(store, v, 'sqlite', async (partial) => {
         reporter.info(`copying ${v.sqlitePath} with ${tool} to ${store.path(partial)}`);
         const tables = await (0,sqlite/* sqliteCopy */.ov)(t, place, v.sqlitePath, store.dir, partial);
         const size = (await store.size(partial)) ?? 0;
-        if (size === 0)
-            throw new errors/* BelayError */.oT('The SQLite copy is empty. Nothing was kept and no backup was pruned.');
         const sha256 = await store.sha256(partial);
-        const manifest = {
-            belay: 1,
-            id,
-            app: v.app,
-            engine: 'sqlite',
-            database: (0,sqlite/* sqliteName */.qB)(v),
-            ...(v.label ? { label: v.label } : {}),
-            file,
-            size,
-            sha256,
-            createdAt: new Date(started).toISOString(),
-            durationMs: Date.now() - started,
-            serverVersion: tool.split(' ')[1] ?? '',
-            tool,
-            ...(0,backup_manifest/* provenance */.aH)(),
-            tables,
-            verified: { method: v.verify ?? 'toc', at: new Date().toISOString() },
-        };
-        await store.promote(partial, file);
-        promoted = true;
-        await store.writeManifest(manifest);
-        return manifest;
-    }
-    catch (err) {
-        await store.remove(promoted ? file : partial, `${id}.json`).catch(() => undefined);
-        throw err;
-    }
+        const serverVersion = tool.split(' ')[1] ?? '';
+        return { database: (0,sqlite/* sqliteName */.qB)(v), size, sha256, serverVersion, tool, tables, method: v.verify ?? 'toc' };
+    });
 }
 /** The file's table of contents must list the data of every table that had rows. */
 async function verifyToc(t, store, place, login, partial, tables) {

@@ -32,7 +32,7 @@ var command = __webpack_require__(6102);
 // EXTERNAL MODULE: ./src/core/duration.ts
 var duration = __webpack_require__(8571);
 // EXTERNAL MODULE: ./src/server/docker.ts
-var docker = __webpack_require__(931);
+var docker = __webpack_require__(3312);
 ;// CONCATENATED MODULE: ./src/doctor/checks.ts
 /**
  * What a deploy needs on a server, checked over one SSH connection. Each check turns command results into a
@@ -269,7 +269,7 @@ function textTable(rows) {
 
 /***/ }),
 
-/***/ 931:
+/***/ 3312:
 /***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
 
 /* harmony export */ __webpack_require__.d(__webpack_exports__, {

@@ -67,9 +67,10 @@ function resolveConnection(values, face) {
 /* harmony export */   O6: () => (/* binding */ seq),
 /* harmony export */   V2: () => (/* binding */ redirect),
 /* harmony export */   XX: () => (/* binding */ render),
+/* harmony export */   hD: () => (/* binding */ quote),
 /* harmony export */   or: () => (/* binding */ or)
 /* harmony export */ });
-/* unused harmony exports quote, withEnv, and, pipe, group, inShell */
+/* unused harmony exports withEnv, and, pipe, group, inShell */
 /**
  * Commands as data. Every remote command is built from argv arrays joined by a few combinators and rendered to a
  * POSIX shell string by one quoting function. Nothing a user typed is ever concatenated into shell text: it can

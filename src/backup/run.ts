@@ -90,85 +90,42 @@ export async function runBackup({ reporter, face, loaded, cwd }: RunContext): Pr
   });
 }
 
-async function backupPostgres(s: OnServer, v: Values, reporter: Reporter): Promise<Manifest> {
+/** What an engine's dump produced, for the manifest. */
+type Produced = Pick<Manifest, 'database' | 'size' | 'sha256' | 'serverVersion' | 'tool' | 'tables'> & {
+  readonly method: Manifest['verified']['method'];
+};
+
+/**
+ * The end every engine shares: the partial written and verified by `produce` is renamed and given its manifest;
+ * whatever goes wrong, no half-written or unverified file stays behind to be mistaken for a backup.
+ */
+async function keepVerified(
+  store: BackupStore,
+  v: Values,
+  engine: Manifest['engine'],
+  produce: (partial: string, id: string) => Promise<Produced>,
+): Promise<Manifest> {
   const started = Date.now();
-  const { t, store } = s;
-  const session = await openPgSession(s, v, reporter, 'belay backup');
-  const { place, login, client } = session;
   await store.ensure();
   const id = newBackupId(new Date(started));
-  const file = fileOf(id, 'postgres');
+  const file = fileOf(id, engine);
   const partial = `${file}.partial`;
   let promoted = false;
   try {
-    const opening = openSnapshot(client);
-    const [{ snapshot, serverVersion }, tool] = await Promise.all([
-      opening,
-      checkPgDumpVersion(
-        t,
-        place,
-        opening.then((o) => o.versionNum),
-      ),
-    ]);
-    reporter.info(`dumping ${v.database} (PostgreSQL ${serverVersion}) with ${tool} to ${store.path(partial)}`);
-    const dump = t.exec(
-      pgCommand(
-        place,
-        login,
-        { stdoutTo: store.path(partial) },
-        'pg_dump',
-        '-Fc',
-        '-d',
-        v.database!,
-        `--snapshot=${snapshot}`,
-      ),
-      { stdin: stdinFor(login) },
-    );
-    const progress = reportProgress(store, partial, reporter);
-    let tables: TableCount[];
-    try {
-      // Counted in the exported snapshot while pg_dump reads the same one.
-      tables = await countTables(client);
-      const r = await dump;
-      if (r.code !== 0) {
-        const full = /no space left on device/i.test(r.stderr)
-          ? ` The filesystem of ${store.dir} is full: free space there, or set backup-dir to a larger one.`
-          : '';
-        throw new BelayError(
-          `pg_dump failed (exit ${r.signal ?? r.code}): ${lastLine(r.stderr) || 'no message'}.${full} Nothing was kept and no backup was pruned.`,
-        );
-      }
-    } finally {
-      progress.stop();
-      await client.query('COMMIT').catch(() => undefined);
-    }
-
-    const size = (await store.size(partial)) ?? 0;
-    if (size === 0) throw new BelayError('pg_dump wrote an empty file. Nothing was kept and no backup was pruned.');
-    const method = v.verify ?? 'toc';
-    // Both read the file on the server; neither depends on the other.
-    const [sha256] = await Promise.all([
-      store.sha256(partial),
-      method !== 'checksum' ? verifyToc(t, store, place, login, partial, tables) : undefined,
-    ]);
-    if (method === 'restore') await verifyByRestore(t, store, session, partial, tables, v, reporter);
-
+    const { method, ...produced } = await produce(partial, id);
+    if (produced.size === 0)
+      throw new BelayError('The backup file is empty. Nothing was kept and no backup was pruned.');
     const manifest: Manifest = {
       belay: 1,
       id,
       app: v.app!,
-      engine: 'postgres',
-      database: v.database!,
+      engine,
       ...(v.label ? { label: v.label } : {}),
       file,
-      size,
-      sha256,
       createdAt: new Date(started).toISOString(),
       durationMs: Date.now() - started,
-      serverVersion,
-      tool,
       ...provenance(),
-      tables,
+      ...produced,
       verified: { method, at: new Date().toISOString() },
     };
     await store.promote(partial, file);
@@ -176,9 +133,68 @@ async function backupPostgres(s: OnServer, v: Values, reporter: Reporter): Promi
     await store.writeManifest(manifest);
     return manifest;
   } catch (err) {
-    // Whatever went wrong, no half-written or unverified file stays behind to be mistaken for a backup.
     await store.remove(promoted ? file : partial, `${id}.json`).catch(() => undefined);
     throw err;
+  }
+}
+
+async function backupPostgres(s: OnServer, v: Values, reporter: Reporter): Promise<Manifest> {
+  const { t, store } = s;
+  const session = await openPgSession(s, v, reporter, 'belay backup');
+  const { place, login, client } = session;
+  try {
+    return await keepVerified(store, v, 'postgres', async (partial) => {
+      const opening = openSnapshot(client);
+      const [{ snapshot, serverVersion }, tool] = await Promise.all([
+        opening,
+        checkPgDumpVersion(
+          t,
+          place,
+          opening.then((o) => o.versionNum),
+        ),
+      ]);
+      reporter.info(`dumping ${v.database} (PostgreSQL ${serverVersion}) with ${tool} to ${store.path(partial)}`);
+      const dump = t.exec(
+        pgCommand(
+          place,
+          login,
+          { stdoutTo: store.path(partial) },
+          'pg_dump',
+          '-Fc',
+          '-d',
+          v.database!,
+          `--snapshot=${snapshot}`,
+        ),
+        { stdin: stdinFor(login) },
+      );
+      const progress = reportProgress(store, partial, reporter);
+      let tables: TableCount[];
+      try {
+        // Counted in the exported snapshot while pg_dump reads the same one.
+        tables = await countTables(client);
+        const r = await dump;
+        if (r.code !== 0) {
+          const full = /no space left on device/i.test(r.stderr)
+            ? ` The filesystem of ${store.dir} is full: free space there, or set backup-dir to a larger one.`
+            : '';
+          throw new BelayError(
+            `pg_dump failed (exit ${r.signal ?? r.code}): ${lastLine(r.stderr) || 'no message'}.${full} Nothing was kept and no backup was pruned.`,
+          );
+        }
+      } finally {
+        progress.stop();
+        await client.query('COMMIT').catch(() => undefined);
+      }
+      const size = (await store.size(partial)) ?? 0;
+      const method = v.verify ?? 'toc';
+      // Both read the file on the server; neither depends on the other.
+      const [sha256] = await Promise.all([
+        store.sha256(partial),
+        method !== 'checksum' && size > 0 ? verifyToc(t, store, place, login, partial, tables) : undefined,
+      ]);
+      if (method === 'restore' && size > 0) await verifyByRestore(t, store, session, partial, tables, v, reporter);
+      return { database: v.database!, size, sha256, serverVersion, tool, tables, method };
+    });
   } finally {
     await session.close();
   }
@@ -189,50 +205,20 @@ async function backupPostgres(s: OnServer, v: Values, reporter: Reporter): Promi
  * made; `verify` adds nothing here, since the copy is a database that was opened and counted already.
  */
 async function backupSqlite(s: OnServer, v: Values, reporter: Reporter): Promise<Manifest> {
-  const started = Date.now();
   const { t, store } = s;
   const spec = containerSpec(v);
   const place: SqlitePlace = spec
     ? { kind: 'container', container: await findContainer(t, spec, s.user) }
     : { kind: 'host' };
   const tool = await sqliteVersion(t, place);
-  await store.ensure();
-  const id = newBackupId(new Date(started));
-  const file = fileOf(id, 'sqlite');
-  const partial = `${file}.partial`;
-  let promoted = false;
-  try {
+  return keepVerified(store, v, 'sqlite', async (partial) => {
     reporter.info(`copying ${v.sqlitePath} with ${tool} to ${store.path(partial)}`);
     const tables = await sqliteCopy(t, place, v.sqlitePath!, store.dir, partial);
     const size = (await store.size(partial)) ?? 0;
-    if (size === 0) throw new BelayError('The SQLite copy is empty. Nothing was kept and no backup was pruned.');
     const sha256 = await store.sha256(partial);
-    const manifest: Manifest = {
-      belay: 1,
-      id,
-      app: v.app!,
-      engine: 'sqlite',
-      database: sqliteName(v),
-      ...(v.label ? { label: v.label } : {}),
-      file,
-      size,
-      sha256,
-      createdAt: new Date(started).toISOString(),
-      durationMs: Date.now() - started,
-      serverVersion: tool.split(' ')[1] ?? '',
-      tool,
-      ...provenance(),
-      tables,
-      verified: { method: v.verify ?? 'toc', at: new Date().toISOString() },
-    };
-    await store.promote(partial, file);
-    promoted = true;
-    await store.writeManifest(manifest);
-    return manifest;
-  } catch (err) {
-    await store.remove(promoted ? file : partial, `${id}.json`).catch(() => undefined);
-    throw err;
-  }
+    const serverVersion = tool.split(' ')[1] ?? '';
+    return { database: sqliteName(v), size, sha256, serverVersion, tool, tables, method: v.verify ?? 'toc' };
+  });
 }
 
 /** The file's table of contents must list the data of every table that had rows. */

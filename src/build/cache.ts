@@ -7,12 +7,14 @@
  * @actions/cache): capabilities never import @actions/*.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Reporter } from '../report/reporter.js';
 
 export interface CacheService {
   /** Restores `paths`; returns the key that matched (exact or by prefix), or undefined on a miss. */
   restore(paths: string[], key: string, restoreKeys: string[]): Promise<string | undefined>;
+  /** Saves `paths` under `key`; throws, saying why, when the service did not keep them. */
   save(paths: string[], key: string): Promise<void>;
 }
 
@@ -127,5 +129,48 @@ export function cacheFlags(plan: CachePlan): string[] {
       return ['--cache-from', `type=gha,scope=${plan.scope}`, '--cache-to', `type=gha,mode=max,scope=${plan.scope}`];
     case 'local':
       return ['--cache-from', `type=local,src=${plan.dir}`, '--cache-to', `type=local,dest=${plan.dir}-new,mode=max`];
+  }
+}
+
+type LocalPlan = Extract<CachePlan, { kind: 'local' }>;
+
+/** Before the build: the saved folder of this key (or of an older one, by prefix) back in place. */
+export async function restoreLocalCache(
+  plan: LocalPlan,
+  reporter: Reporter,
+): Promise<{ service: CacheService; matched: string | undefined } | undefined> {
+  const load = provider;
+  if (!load) return undefined;
+  try {
+    const service = await load();
+    const matched = await service.restore([plan.dir], plan.key, plan.restoreKeys);
+    reporter.info(matched ? `cache: restored ${matched}` : `cache: nothing saved yet for ${plan.key}`);
+    return { service, matched };
+  } catch (err) {
+    reporter.warn(`cache: could not restore the layer cache (${(err as Error).message}); building without it`);
+    return undefined;
+  }
+}
+
+/**
+ * After a good build: buildx wrote a fresh cache beside the old one (`<dir>-new`), which replaces it, and is saved
+ * unless this very key was restored (a key is never overwritten: the same Dockerfile and lockfiles, the same key).
+ */
+export async function saveLocalCache(
+  restored: { service: CacheService; matched: string | undefined },
+  plan: LocalPlan,
+  reporter: Reporter,
+): Promise<void> {
+  const fresh = `${plan.dir}-new`;
+  if (existsSync(fresh)) {
+    rmSync(plan.dir, { recursive: true, force: true });
+    renameSync(fresh, plan.dir);
+  }
+  if (restored.matched === plan.key) return;
+  try {
+    await restored.service.save([plan.dir], plan.key);
+    reporter.info(`cache: saved ${plan.key}`);
+  } catch (err) {
+    reporter.warn(`cache: could not save the layer cache (${(err as Error).message}); the image is fine`);
   }
 }

@@ -3,7 +3,7 @@
  * `docker push` when buildx is missing), the registry's digest, outputs. The digest handed on is the one the
  * registry answers for the pushed tag, checked against what the builder reported.
  */
-import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { splitList } from '../config/define.js';
@@ -19,8 +19,9 @@ import {
   cacheKeyHash,
   cacheServiceProvider,
   planCache,
+  restoreLocalCache,
+  saveLocalCache,
   type CachePlan,
-  type CacheService,
 } from './cache.js';
 import { describeBuildFailure, lineOfStep } from './failure.js';
 import { readGitContext } from './git.js';
@@ -140,7 +141,7 @@ export async function runBuild({ reporter, face, loaded, cwd }: RunContext): Pro
   const temp = mkdtempSync(join(env.RUNNER_TEMP ?? tmpdir(), 'belay-build-'));
   try {
     if (credentials) reporter.info(`logged in to ${credentials.registry} as ${credentials.username}`);
-    const service = cache.kind === 'local' ? await restoreCache(cache, reporter) : undefined;
+    const restored = cache.kind === 'local' ? await restoreLocalCache(cache, reporter) : undefined;
     const secretEnv = Object.fromEntries(secrets.map(([, value], i) => [secretVariable(i), value]));
     let built = classic
       ? undefined
@@ -155,7 +156,7 @@ export async function runBuild({ reporter, face, loaded, cwd }: RunContext): Pro
       reportFailure(built.failed, built.log, dockerfile, cwd, reporter);
       return false;
     }
-    if (service && cache.kind === 'local') await saveCache(service.service, cache, service.matched, reporter);
+    if (restored && cache.kind === 'local') await saveLocalCache(restored, cache, reporter);
 
     const digest = push ? await confirmDigest(images, tags[0]!, built.digest, credentials, reporter) : '';
     const ref = digest ? `${images[0]!.name}@${digest}` : refs[0]!;
@@ -329,42 +330,4 @@ async function confirmDigest(
     );
   }
   return digest;
-}
-
-async function restoreCache(
-  plan: Extract<CachePlan, { kind: 'local' }>,
-  reporter: Reporter,
-): Promise<{ service: CacheService; matched: string | undefined } | undefined> {
-  const load = cacheServiceProvider();
-  if (!load) return undefined;
-  try {
-    const service = await load();
-    const matched = await service.restore([plan.dir], plan.key, plan.restoreKeys);
-    reporter.info(matched ? `cache: restored ${matched}` : `cache: nothing saved yet for ${plan.key}`);
-    return { service, matched };
-  } catch (err) {
-    reporter.warn(`cache: could not restore the layer cache (${(err as Error).message}); building without it`);
-    return undefined;
-  }
-}
-
-/** buildx wrote a fresh cache beside the old one: it replaces it, and is saved unless this key was a hit. */
-async function saveCache(
-  service: CacheService,
-  plan: Extract<CachePlan, { kind: 'local' }>,
-  matched: string | undefined,
-  reporter: Reporter,
-): Promise<void> {
-  const fresh = `${plan.dir}-new`;
-  if (existsSync(fresh)) {
-    rmSync(plan.dir, { recursive: true, force: true });
-    renameSync(fresh, plan.dir);
-  }
-  if (matched === plan.key) return;
-  try {
-    await service.save([plan.dir], plan.key);
-    reporter.info(`cache: saved ${plan.key}`);
-  } catch (err) {
-    reporter.warn(`cache: could not save the layer cache (${(err as Error).message}); the image is fine`);
-  }
 }

@@ -61,7 +61,8 @@ export function parseArgs(argv: readonly string[]): ParsedArgs | 'help' | 'versi
       throw new BelayError(`Unexpected argument "${arg}". Flags are written --name value (belay ${name} --help).`);
     const eq = arg.indexOf('=');
     let flag = eq > 0 ? arg.slice(2, eq) : arg.slice(2);
-    if (flag === 'env') flag = 'environment';
+    // `--env` is short for --environment, except for deploy, whose `env` input is the app's variables.
+    if (flag === 'env' && !command.inputs.includes('env')) flag = 'environment';
     const key = KEY_BY_NAME.get(flag);
     if (!key || !command.inputs.includes(key)) {
       throw new BelayError(`Unknown flag --${flag} for belay ${name}. See belay ${name} --help for its flags.`);
@@ -95,7 +96,7 @@ export function usage(command?: CommandDef): string {
   }
   const flags = command.inputs.map((k) => {
     const spec = INPUTS[k];
-    const flag = k === 'environment' ? '--env, --environment' : `--${inputName(k)}`;
+    const flag = k === 'environment' && !command.inputs.includes('env') ? '--env, --environment' : `--${inputName(k)}`;
     const dflt = spec.default !== undefined ? ` (default ${spec.default})` : '';
     return `  ${flag} <${spec.kind}>\n      ${spec.description}${dflt}  [${envName(k)}]`;
   });

@@ -36,6 +36,21 @@ export interface CommandDef {
 
 const CONFIG: readonly InputKey[] = ['config', 'environment'];
 
+/** The health gate of deploy and rollback: health-check's inputs with a `health-` prefix. */
+const HEALTH_GATE: readonly InputKey[] = [
+  'health',
+  'healthUrl',
+  'healthExpectStatus',
+  'healthExpectBody',
+  'healthExpectJson',
+  'healthTimeout',
+  'healthInterval',
+  'healthRequestTimeout',
+  'healthHealthyThreshold',
+  'healthHeaders',
+  'healthViaSsh',
+];
+
 export const COMMANDS = {
   health: {
     cli: 'health',
@@ -235,6 +250,69 @@ export const COMMANDS = {
       'kept-as': 'Name the replaced database was kept under (empty when nothing was replaced).',
     },
     branding: { icon: 'rotate-ccw', color: 'orange' },
+  },
+  deploy: {
+    cli: 'deploy',
+    action: 'deploy',
+    title: 'belay deploy',
+    description:
+      'Deploy a compose app over SSH: lock, write a release record, pull, up -d, health gate; when the new release is not healthy, its logs on screen and the previous release back up by itself.',
+    inputs: [
+      ...CONFIG,
+      'app',
+      'appDir',
+      'composeFile',
+      'composeRemote',
+      'env',
+      'envFile',
+      'images',
+      'services',
+      ...HEALTH_GATE,
+      'rollbackOnFailure',
+      'keepReleases',
+      'lockTimeout',
+      'lockStaleAfter',
+      'preDeploy',
+      'postDeploy',
+      'backupId',
+      'migrations',
+      ...CONNECTION,
+    ],
+    required: ['app', 'host'],
+    outputs: {
+      'release-id': 'Id of the release this deploy wrote.',
+      'previous-release-id': 'The release that was current before (empty on a first deploy).',
+      status: '`deployed`, `rolled-back` (not healthy, previous release serving again), `rollback-failed` or `failed`.',
+      url: 'health-url, when set.',
+    },
+    branding: { icon: 'upload-cloud', color: 'blue' },
+  },
+  rollback: {
+    cli: 'rollback',
+    action: 'rollback',
+    title: 'belay rollback',
+    description:
+      'Go back to the previous release (or a named one): its images checked pullable before anything is touched, then its compose files, env and images up, through the same health gate.',
+    inputs: [...CONFIG, 'app', 'appDir', 'release', ...HEALTH_GATE, 'lockTimeout', 'lockStaleAfter', ...CONNECTION],
+    required: ['app', 'host'],
+    outputs: {
+      'release-id': 'The release now current.',
+      'previous-release-id': 'The release that was current before.',
+      status: '`deployed` (healthy on the release), `rollback-failed` or `failed`.',
+    },
+    branding: { icon: 'rotate-ccw', color: 'orange' },
+  },
+  releases: {
+    cli: 'releases',
+    action: 'releases',
+    title: 'belay releases',
+    description: 'List the release history of the app on the server: id, time, status, images, actor.',
+    inputs: [...CONFIG, 'app', 'appDir', ...CONNECTION],
+    required: ['app', 'host'],
+    outputs: {
+      releases: 'The releases as JSON, oldest first (`[{"id","createdAt","outcome","current","images","actor"}]`).',
+    },
+    branding: { icon: 'list', color: 'blue' },
   },
 } as const satisfies Record<string, CommandDef>;
 

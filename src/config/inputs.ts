@@ -55,6 +55,51 @@ const fingerprints: InputSpec<string[]> = {
   }),
 };
 
+/** What health-check checks; deploy offers the same inputs with a `health-` prefix for its gate. */
+const HEALTH = {
+  url: text({ description: 'URL to check, e.g. `https://app.example.com/health`.', kind: 'URL' }),
+  expectStatus: text({
+    description: 'Accepted status codes: `200`, `2xx`, `200,204`, `200-299`. Default: any 2xx.',
+    kind: 'status list',
+  }),
+  expectBody: text({ description: 'Text the body must contain, or a `/regex/`.', kind: 'text or /regex/' }),
+  expectJson: text({
+    description: 'JSON the body must contain (subset match), e.g. `{"status":"ok"}`.',
+    kind: 'JSON',
+  }),
+  timeout: duration({ description: 'Give up when not healthy after this long.', default: '60s' }),
+  interval: duration({ description: 'Time between attempts.', default: '2s' }),
+  requestTimeout: duration({ description: 'Longest one request may take.', default: '5s' }),
+  healthyThreshold: integer({
+    description: 'Consecutive successful attempts needed.',
+    default: '1',
+    min: 1,
+    max: 1000,
+  }),
+  headers: text({
+    description: 'Request headers, one `Name: value` per line (values are masked in logs).',
+    secret: true,
+    kind: 'lines',
+  }),
+  viaSsh: boolean({
+    description:
+      'Send the request through an SSH tunnel to the first host, so `http://127.0.0.1:3000/health` on the server works.',
+    default: 'false',
+  }),
+} satisfies Record<string, InputSpec<unknown>>;
+
+type Prefixed<T> = { [K in keyof T & string as `health${Capitalize<K>}`]: T[K] };
+
+const HEALTH_GATE = Object.fromEntries(
+  Object.entries(HEALTH).map(([key, spec]) => [
+    `health${key[0]!.toUpperCase()}${key.slice(1)}`,
+    {
+      ...spec,
+      description: `Health gate of the deploy: ${spec.description[0]!.toLowerCase()}${spec.description.slice(1)}`,
+    },
+  ]),
+) as Prefixed<typeof HEALTH>;
+
 const appName: InputSpec<string> = {
   kind: 'name',
   description:
@@ -141,35 +186,9 @@ export const INPUTS = {
   }),
 
   // Health check.
-  url: text({ description: 'URL to check, e.g. `https://app.example.com/health`.', kind: 'URL' }),
-  expectStatus: text({
-    description: 'Accepted status codes: `200`, `2xx`, `200,204`, `200-299`. Default: any 2xx.',
-    kind: 'status list',
-  }),
-  expectBody: text({ description: 'Text the body must contain, or a `/regex/`.', kind: 'text or /regex/' }),
-  expectJson: text({
-    description: 'JSON the body must contain (subset match), e.g. `{"status":"ok"}`.',
-    kind: 'JSON',
-  }),
-  timeout: duration({ description: 'Give up when not healthy after this long.', default: '60s' }),
-  interval: duration({ description: 'Time between attempts.', default: '2s' }),
-  requestTimeout: duration({ description: 'Longest one request may take.', default: '5s' }),
-  healthyThreshold: integer({
-    description: 'Consecutive successful attempts needed.',
-    default: '1',
-    min: 1,
-    max: 1000,
-  }),
-  headers: text({
-    description: 'Request headers, one `Name: value` per line (values are masked in logs).',
-    secret: true,
-    kind: 'lines',
-  }),
-  viaSsh: boolean({
-    description:
-      'Send the request through an SSH tunnel to the first host, so `http://127.0.0.1:3000/health` on the server works.',
-    default: 'false',
-  }),
+  ...HEALTH,
+  // The same, as deploy's health gate: health-url, health-expect-status, …
+  ...HEALTH_GATE,
 
   // Doctor: what a deploy will need on the server.
   appDir: text({
@@ -253,7 +272,8 @@ export const INPUTS = {
     default: 'false',
   }),
   lockTimeout: duration({
-    description: 'How long to wait for another migration run to release the database lock.',
+    description:
+      'How long to wait for a lock another run holds (the database lock of migrate, the deploy lock on the server).',
     default: '5m',
   }),
   statementTimeout: duration({
@@ -368,6 +388,71 @@ export const INPUTS = {
     description:
       'Allow download and copy-to without encrypt-to: the dump, every row of the database, then leaves the server in clear.',
     default: 'false',
+  }),
+  // Deploy.
+  composeFile: text({
+    description:
+      'Compose file(s) in the repository, one per line (later ones override earlier ones, as `docker compose -f a -f b`); uploaded into each release.',
+    kind: 'paths',
+  }),
+  composeRemote: text({
+    description: 'Compose file already on the server (relative to app-dir), instead of compose-file.',
+    kind: 'path',
+  }),
+  env: text({
+    description:
+      "The app's environment, one `NAME=value` per line: written to a 0600 file in the release on the server, given to compose for `${VAR}` interpolation and to the updated services; values are masked and never printed.",
+    secret: true,
+    kind: 'dotenv lines',
+  }),
+  envFile: text({
+    description: 'A dotenv file in the repository, read like env (env wins on the same name).',
+    kind: 'path',
+  }),
+  images: text({
+    description:
+      "Images to run, one `service=image-ref` per line (e.g. `api=ghcr.io/o/api@sha256:…`, the build step's `ref`).",
+    kind: 'service=ref lines',
+  }),
+  services: text({
+    description: 'Services to update, comma-separated. Default: the services in images (or all, without images).',
+    kind: 'service list',
+  }),
+  health: oneOf(['auto', 'url', 'containers', 'both', 'none'] as const, {
+    description:
+      "`url`: the health-url checks; `containers`: wait until the updated services' containers are running and their compose healthchecks (if any) say healthy; `both`; `none`: no gate. `auto`: `both` when health-url is set, else `containers`.",
+    default: 'auto',
+  }),
+  rollbackOnFailure: boolean({
+    description: 'Go back to the previous release by itself when the new one is not healthy.',
+    default: 'true',
+  }),
+  keepReleases: integer({
+    description: 'Release records kept on the server (current and previous always are).',
+    default: '5',
+    min: 2,
+    max: 1000,
+  }),
+  lockStaleAfter: duration({
+    description: 'A deploy lock older than this is broken with a warning (a cancelled run that never released it).',
+    default: '1h',
+  }),
+  preDeploy: text({
+    description:
+      'Shell commands run in app-dir on the server before the new release starts, with BELAY_RELEASE, BELAY_PREVIOUS_RELEASE, BELAY_APP in their environment; failing stops the deploy.',
+    kind: 'script',
+  }),
+  postDeploy: text({
+    description: 'Shell commands run the same way after the new release is healthy; failing fails the step.',
+    kind: 'script',
+  }),
+  migrations: text({
+    description: "The migrate step's `applied` output (JSON), kept in the release record.",
+    kind: 'JSON',
+  }),
+  release: text({
+    description: 'Release to roll back to (an id from `belay releases`). Default: the one before the current.',
+    kind: 'release id',
   }),
   minFreeDisk: size({ description: 'Warn when a directory has less free space than this.', default: '1GB' }),
   maxClockSkew: duration({

@@ -163,7 +163,7 @@ export function renderScheduledBackupYml(): string {
 export function renderInputTable(command: CommandDef): string {
   const rows = command.inputs.map((k) => {
     const spec = INPUTS[k];
-    const flag = k === 'environment' ? '`--env`' : `\`--${inputName(k)}\``;
+    const flag = k === 'environment' && !command.inputs.includes('env') ? '`--env`' : `\`--${inputName(k)}\``;
     const name = 'cliOnly' in spec && spec.cliOnly ? `— (CLI ${flag})` : `\`${inputName(k)}\``;
     const secret = 'secret' in spec && spec.secret ? ' 🔒' : '';
     const cell = (s: string) => s.replace(/\|/g, '\\|');

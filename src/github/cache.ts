@@ -8,7 +8,8 @@ export const githubCache: CacheService = {
     return cache.restoreCache(paths, key, restoreKeys);
   },
   async save(paths, key) {
-    if (!cache.isFeatureAvailable()) return;
-    await cache.saveCache(paths, key);
+    if (!cache.isFeatureAvailable()) throw new Error('no Actions cache service in this job');
+    // saveCache logs why it did not save (a key another job saved first, a refused upload) and answers -1.
+    if ((await cache.saveCache(paths, key)) === -1) throw new Error('the cache service did not keep it, see above');
   },
 };

@@ -58,7 +58,20 @@ export async function runHealth({ reporter, face, loaded }: RunContext): Promise
   return false;
 }
 
-function healthOptions(v: Required<RunContext['loaded']['values']>): HealthOptions {
+/** What health-check's inputs (or deploy's health-* inputs, unprefixed) ask for. */
+export interface HealthValues {
+  readonly url: string;
+  readonly expectStatus?: string;
+  readonly expectBody?: string;
+  readonly expectJson?: string;
+  readonly timeout: number;
+  readonly interval: number;
+  readonly requestTimeout: number;
+  readonly healthyThreshold: number;
+  readonly headers?: string;
+}
+
+export function healthOptions(v: HealthValues): HealthOptions {
   const expectBody = v.expectBody ? parseBodyMatcher(v.expectBody) : undefined;
   return {
     url: v.url,

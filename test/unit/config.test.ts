@@ -151,6 +151,8 @@ describe('bad input, every input type', () => {
     ['cache', 's3', /Invalid input "cache": "s3" is not one of auto, gha, local, none/],
     ['copyTo', 'backup-host', /Invalid input "copy-to": "backup-host" is not user@host:dir\. Write it like/],
     ['encryptTo', 'ssh-ed25519 AAAA', /Invalid input "encrypt-to": ssh-ed25519 recipients are not supported/],
+    ['health', 'ping', /Invalid input "health": "ping" is not one of auto, url, containers, both, none/],
+    ['healthTimeout', 'soon', /Invalid input "health-timeout": "soon" is not a duration/],
   ];
   for (const [key, value, pattern] of cases) {
     it(`${inputName(key)} = ${JSON.stringify(value)}`, () => {
@@ -200,6 +202,13 @@ describe('bad input, every input type', () => {
           'platform list',
           'tag rules',
           'network',
+          // Deploy: checked when the deploy is planned, with the line or name in the message (deploy tests).
+          'paths',
+          'dotenv lines',
+          'service=ref lines',
+          'service list',
+          'script',
+          'release id',
         ].includes(spec.kind)
       ) {
         expect(covered).toContain(spec.kind);

@@ -61,6 +61,7 @@ describe('action.yml files follow the schema', () => {
       for (const key of command.inputs) {
         const value = INPUTS[key].kind === 'boolean' ? 'true' : 'x';
         const parsed = parseArgs([command.cli, `--${inputName(key)}`, value]);
+        // (--env stays the short form of --environment where the command has no env input of its own.)
         expect(parsed).toMatchObject({ given: { [inputName(key)]: value } });
       }
     }

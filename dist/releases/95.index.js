@@ -1,0 +1,752 @@
+import { fileURLToPath as __belayPath } from 'node:url';
+const __filename = __belayPath(import.meta.url);
+const __dirname = __filename.slice(0, __filename.lastIndexOf('/'));
+export const id = 95;
+export const ids = [95];
+export const modules = {
+
+/***/ 8726:
+/***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
+
+/* harmony export */ __webpack_require__.d(__webpack_exports__, {
+/* harmony export */   Hr: () => (/* binding */ BACKUP_ID),
+/* harmony export */   W7: () => (/* binding */ fileOf),
+/* harmony export */   Ye: () => (/* binding */ parseManifests),
+/* harmony export */   _H: () => (/* binding */ newBackupId),
+/* harmony export */   aH: () => (/* binding */ provenance)
+/* harmony export */ });
+/* unused harmony export manifestSchema */
+/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(7598);
+/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__webpack_require__.n(node_crypto__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var zod__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(9691);
+/**
+ * The manifest written next to each backup file on the server (`<id>.json`). It exists only for a backup that was
+ * written completely and verified, so "has a manifest" is what makes a file one of belay's good backups.
+ */
+
+
+const table = zod__WEBPACK_IMPORTED_MODULE_1__/* .object */ .Ikc({ name: zod__WEBPACK_IMPORTED_MODULE_1__/* .string */ .YjP(), rows: zod__WEBPACK_IMPORTED_MODULE_1__/* .number */ .aig().int().nonnegative() });
+const manifestSchema = zod__WEBPACK_IMPORTED_MODULE_1__/* .object */ .Ikc({
+    belay: zod__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .euz(1),
+    id: zod__WEBPACK_IMPORTED_MODULE_1__/* .string */ .YjP(),
+    app: zod__WEBPACK_IMPORTED_MODULE_1__/* .string */ .YjP(),
+    engine: zod__WEBPACK_IMPORTED_MODULE_1__/* ["enum"] */ .k5n(['postgres', 'sqlite']),
+    database: zod__WEBPACK_IMPORTED_MODULE_1__/* .string */ .YjP(),
+    label: zod__WEBPACK_IMPORTED_MODULE_1__/* .string */ .YjP().optional(),
+    /** File name, in the same directory as the manifest. */
+    file: zod__WEBPACK_IMPORTED_MODULE_1__/* .string */ .YjP(),
+    size: zod__WEBPACK_IMPORTED_MODULE_1__/* .number */ .aig().int().nonnegative(),
+    sha256: zod__WEBPACK_IMPORTED_MODULE_1__/* .string */ .YjP().regex(/^[0-9a-f]{64}$/),
+    createdAt: zod__WEBPACK_IMPORTED_MODULE_1__/* .string */ .YjP(),
+    durationMs: zod__WEBPACK_IMPORTED_MODULE_1__/* .number */ .aig().nonnegative(),
+    serverVersion: zod__WEBPACK_IMPORTED_MODULE_1__/* .string */ .YjP(),
+    /** What made the dump: `pg_dump 15.18 in container shop-db-1`, `sqlite3 3.40.1 on the host`. */
+    tool: zod__WEBPACK_IMPORTED_MODULE_1__/* .string */ .YjP(),
+    git: zod__WEBPACK_IMPORTED_MODULE_1__/* .object */ .Ikc({ sha: zod__WEBPACK_IMPORTED_MODULE_1__/* .string */ .YjP().optional(), ref: zod__WEBPACK_IMPORTED_MODULE_1__/* .string */ .YjP().optional() }).optional(),
+    run: zod__WEBPACK_IMPORTED_MODULE_1__/* .object */ .Ikc({ id: zod__WEBPACK_IMPORTED_MODULE_1__/* .string */ .YjP().optional(), url: zod__WEBPACK_IMPORTED_MODULE_1__/* .string */ .YjP().optional(), actor: zod__WEBPACK_IMPORTED_MODULE_1__/* .string */ .YjP().optional() }).optional(),
+    tables: zod__WEBPACK_IMPORTED_MODULE_1__/* .array */ .YOg(table),
+    verified: zod__WEBPACK_IMPORTED_MODULE_1__/* .object */ .Ikc({ method: zod__WEBPACK_IMPORTED_MODULE_1__/* ["enum"] */ .k5n(['checksum', 'toc', 'restore']), at: zod__WEBPACK_IMPORTED_MODULE_1__/* .string */ .YjP() }),
+});
+/** `20261123T170102Z-1a2b`: sorts by time, unique enough for one app's backups. */
+function newBackupId(now) {
+    const stamp = now
+        .toISOString()
+        .replace(/[-:]/g, '')
+        .replace(/\.\d+Z$/, 'Z');
+    return `${stamp}-${(0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.randomBytes)(2).toString('hex')}`;
+}
+const BACKUP_ID = /^\d{8}T\d{6}Z-[0-9a-f]{4}$/;
+const fileOf = (id, engine) => `${id}.${engine === 'postgres' ? 'dump' : 'sqlite'}`;
+/** Manifests as the server lists them, one JSON document per line; lines that are not belay manifests are skipped. */
+function parseManifests(text) {
+    const manifests = [];
+    let unreadable = 0;
+    for (const line of text.split('\n')) {
+        if (!line.trim())
+            continue;
+        try {
+            const parsed = manifestSchema.safeParse(JSON.parse(line));
+            if (parsed.success)
+                manifests.push(parsed.data);
+            else
+                unreadable++;
+        }
+        catch {
+            unreadable++;
+        }
+    }
+    return { manifests, unreadable };
+}
+/** Where this run comes from, for the manifest: the commit and the workflow run on GitHub. */
+function provenance(env = process.env) {
+    const run = env.GITHUB_RUN_ID && env.GITHUB_REPOSITORY
+        ? {
+            id: env.GITHUB_RUN_ID,
+            url: `${env.GITHUB_SERVER_URL ?? 'https://github.com'}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}`,
+            ...(env.GITHUB_ACTOR ? { actor: env.GITHUB_ACTOR } : {}),
+        }
+        : env.USER
+            ? { actor: `${env.USER} (belay cli)` }
+            : undefined;
+    const git = env.GITHUB_SHA ? { sha: env.GITHUB_SHA, ...(env.GITHUB_REF ? { ref: env.GITHUB_REF } : {}) } : undefined;
+    return { ...(git ? { git } : {}), ...(run ? { run } : {}) };
+}
+
+
+/***/ }),
+
+/***/ 2451:
+/***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
+
+/* harmony export */ __webpack_require__.d(__webpack_exports__, {
+/* harmony export */   G8: () => (/* binding */ compareCounts),
+/* harmony export */   Qn: () => (/* binding */ stdinFor),
+/* harmony export */   XZ: () => (/* binding */ pgCommand),
+/* harmony export */   fM: () => (/* binding */ lastLine),
+/* harmony export */   mO: () => (/* binding */ tablesWithData),
+/* harmony export */   oV: () => (/* binding */ checkPgDumpVersion),
+/* harmony export */   r3: () => (/* binding */ openSnapshot),
+/* harmony export */   zF: () => (/* binding */ countTables)
+/* harmony export */ });
+/* harmony import */ var _core_command_js__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(6102);
+/* harmony import */ var _database_connect_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(1119);
+/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(4296);
+
+
+
+/**
+ * Reads the password (first stdin line) into PGPASSWORD, takes stdin from $2 and stdout to $1 when they are set,
+ * then runs the rest of the arguments.
+ */
+const WITH_PASSWORD = 'out=$1; in=$2; shift 2; IFS= read -r PGPASSWORD || :; export PGPASSWORD; umask 077; ' +
+    'if [ -n "$in" ]; then exec < "$in"; else exec < /dev/null; fi; ' +
+    'if [ -n "$out" ]; then exec "$@" > "$out"; else exec "$@"; fi';
+/**
+ * A PostgreSQL client program run at `place` with the login's user and password, optionally reading a file on
+ * stdin (pg_restore, so the same command works inside a container) and writing stdout to a file (pg_dump).
+ * Run it with `stdin: stdinFor(login)`.
+ */
+function pgCommand(place, login, io, program, ...args) {
+    const connection = place.kind === 'host' ? ['-h', place.host, '-p', String(place.port)] : [];
+    const argv = [program, ...connection, '-U', login.user, ...args];
+    const inner = place.kind === 'container' ? ['docker', 'exec', '-i', '-e', 'PGPASSWORD', place.container.id, ...argv] : argv;
+    return (0,_core_command_js__WEBPACK_IMPORTED_MODULE_0__/* .cmd */ .HW)('sh', '-c', WITH_PASSWORD, 'belay', io.stdoutTo ?? '', io.stdinFrom ?? '', ...inner);
+}
+const stdinFor = (login) => `${login.password ?? ''}\n`;
+/** The major version of the pg_dump that will run, and refuse one older than the server (it cannot dump it). */
+async function checkPgDumpVersion(t, place, serverVersion) {
+    // Asked while the snapshot is being opened: both are round trips to the server.
+    const [r, serverVersionNum] = await Promise.all([
+        t.exec(place.kind === 'container'
+            ? (0,_core_command_js__WEBPACK_IMPORTED_MODULE_0__/* .cmd */ .HW)('docker', 'exec', place.container.id, 'pg_dump', '--version')
+            : (0,_core_command_js__WEBPACK_IMPORTED_MODULE_0__/* .cmd */ .HW)('pg_dump', '--version')),
+        serverVersion,
+    ]);
+    const where = place.kind === 'container' ? `in container ${place.container.name}` : `on ${t.label}`;
+    if (r.code !== 0) {
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .BelayError */ .oT(place.kind === 'container'
+            ? `pg_dump does not run in container ${place.container.name}: ${lastLine(r.stderr)}. Is it a PostgreSQL image?`
+            : `pg_dump is not installed on ${t.label}. Install the PostgreSQL client of the server's version (e.g. postgresql-client-${Math.floor(serverVersionNum / 10000)}), or set db-service so pg_dump runs inside the database container.`);
+    }
+    const version = /(\d+)(?:\.(\d+))?/.exec(r.stdout)?.[0] ?? '?';
+    const major = Number(version.split('.')[0]);
+    const serverMajor = Math.floor(serverVersionNum / 10000);
+    if (Number.isFinite(major) && major < serverMajor) {
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .BelayError */ .oT(`pg_dump ${where} is version ${major}, older than the server's ${serverMajor}: it cannot dump it. Install postgresql-client-${serverMajor} on the server, or set db-service so pg_dump runs inside the database container.`);
+    }
+    return `pg_dump ${version} ${where}`;
+}
+/**
+ * A repeatable-read transaction whose snapshot pg_dump will use; `release` ends it (after pg_dump has started,
+ * PostgreSQL keeps the snapshot alive for pg_dump itself).
+ */
+async function openSnapshot(client) {
+    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    const { rows } = await client.query("SELECT pg_export_snapshot() AS snapshot, current_setting('server_version') AS version, current_setting('server_version_num') AS num");
+    return { snapshot: rows[0].snapshot, serverVersion: rows[0].version, versionNum: Number(rows[0].num) };
+}
+/** Every ordinary table outside the system schemas with its exact row count, in name order. */
+async function countTables(client) {
+    const { rows } = await client.query(`SELECT n.nspname AS schema, c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+     WHERE c.relkind = 'r' AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'
+     ORDER BY 1, 2`);
+    const counts = [];
+    for (const { schema, name } of rows) {
+        const q = `SELECT count(*)::bigint AS n FROM ${(0,_database_connect_js__WEBPACK_IMPORTED_MODULE_1__/* .quoteIdent */ .v4)(schema)}.${(0,_database_connect_js__WEBPACK_IMPORTED_MODULE_1__/* .quoteIdent */ .v4)(name)}`;
+        const n = (await client.query(q)).rows[0].n;
+        counts.push({ name: `${schema}.${name}`, rows: Number(n) });
+    }
+    return counts;
+}
+/** Tables whose data the dump's table of contents lists (`TABLE DATA schema name owner`). */
+function tablesWithData(toc) {
+    const names = new Set();
+    for (const line of toc.split('\n')) {
+        const m = /^\d+; \d+ \d+ TABLE DATA (\S+) (\S+) /.exec(line);
+        if (m)
+            names.add(`${m[1]}.${m[2]}`);
+    }
+    return names;
+}
+/** Differences between what the manifest says and what a restore holds; empty when they match. */
+function compareCounts(expected, actual) {
+    const got = new Map(actual.map((t) => [t.name, t.rows]));
+    const problems = [];
+    for (const t of expected) {
+        const n = got.get(t.name);
+        if (n === undefined)
+            problems.push(`${t.name} is missing`);
+        else if (n !== t.rows)
+            problems.push(`${t.name} has ${n} rows, expected ${t.rows}`);
+        got.delete(t.name);
+    }
+    for (const name of got.keys())
+        problems.push(`${name} was not in the backup`);
+    return problems;
+}
+const lastLine = (text) => text
+    .trim()
+    .split('\n')
+    .filter((l) => l.trim())
+    .pop() ?? '';
+
+
+/***/ }),
+
+/***/ 9770:
+/***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
+
+/* harmony export */ __webpack_require__.d(__webpack_exports__, {
+/* harmony export */   A: () => (/* binding */ openPgSession),
+/* harmony export */   z: () => (/* binding */ onServer)
+/* harmony export */ });
+/* harmony import */ var _config_connection_js__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(9420);
+/* harmony import */ var _database_connect_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(1119);
+/* harmony import */ var _database_reach_js__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(5570);
+/* harmony import */ var _transport_pool_js__WEBPACK_IMPORTED_MODULE_3__ = __webpack_require__(2548);
+/* harmony import */ var _store_js__WEBPACK_IMPORTED_MODULE_4__ = __webpack_require__(8291);
+/**
+ * What backup, list and restore share: one SSH connection to the first host with the app's backup folder on it,
+ * and a PostgreSQL session through that connection (plus where pg_dump / pg_restore run for that database).
+ */
+
+
+
+
+
+/** Run `work` with a connection to the first host and `<backup-dir>/<app>` there; the connection closes after. */
+async function onServer(v, face, reporter, work) {
+    const { targets, options } = (0,_config_connection_js__WEBPACK_IMPORTED_MODULE_0__/* .resolveConnection */ .X)(v, face);
+    const target = targets[0];
+    if (targets.length > 1)
+        reporter.info(`using the database and backups on the first host, ${target.host}`);
+    const pool = new _transport_pool_js__WEBPACK_IMPORTED_MODULE_3__/* .ConnectionPool */ .j(options, reporter);
+    try {
+        const t = await pool.get(target);
+        return await work({
+            t,
+            store: new _store_js__WEBPACK_IMPORTED_MODULE_4__/* .BackupStore */ .y(t, `${v.backupDir ?? 'belay/backups'}/${v.app}`),
+            user: target.user,
+        });
+    }
+    finally {
+        await pool.closeAll();
+    }
+}
+/** A session on `database` (default: the database input) through a forward on the server's connection. */
+async function openPgSession(s, v, reporter, purpose, database = v.database) {
+    const address = await (0,_database_reach_js__WEBPACK_IMPORTED_MODULE_2__/* .databaseAddress */ .Kg)(s.t, v, s.user);
+    const place = address.container
+        ? { kind: 'container', container: address.container }
+        : { kind: 'host', host: address.host, port: address.port };
+    const login = { user: v.dbUser, ...(v.dbPassword ? { password: v.dbPassword } : {}) };
+    const forward = await s.t.forward(address.host, address.port);
+    const url = (0,_database_reach_js__WEBPACK_IMPORTED_MODULE_2__/* .forwardedUrl */ .wf)({ ...v, database }, forward.localHost, forward.localPort, reporter);
+    const hint = { hint: (0,_database_reach_js__WEBPACK_IMPORTED_MODULE_2__/* .databaseInputs */ .dM)(v) };
+    const connectTo = (name, why) => {
+        const other = new URL(url);
+        other.pathname = `/${encodeURIComponent(name)}`;
+        return (0,_database_connect_js__WEBPACK_IMPORTED_MODULE_1__/* .connectPostgres */ .Mq)(other.toString(), why, hint);
+    };
+    let client;
+    try {
+        client = await (0,_database_connect_js__WEBPACK_IMPORTED_MODULE_1__/* .connectPostgres */ .Mq)(url, purpose, hint);
+    }
+    catch (err) {
+        await forward.close().catch(() => undefined);
+        throw err;
+    }
+    return {
+        place,
+        login,
+        url,
+        client,
+        connectTo,
+        close: async () => {
+            await client.end().catch(() => undefined);
+            await forward.close().catch(() => undefined);
+        },
+    };
+}
+
+
+/***/ }),
+
+/***/ 7760:
+/***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
+
+/* harmony export */ __webpack_require__.d(__webpack_exports__, {
+/* harmony export */   BY: () => (/* binding */ checkSqliteFile),
+/* harmony export */   dZ: () => (/* binding */ sqliteVersion),
+/* harmony export */   ov: () => (/* binding */ sqliteCopy),
+/* harmony export */   qB: () => (/* binding */ sqliteName)
+/* harmony export */ });
+/* harmony import */ var _core_command_js__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(6102);
+/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(4296);
+/* harmony import */ var _postgres_js__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(2451);
+/**
+ * SQLite backups on the server: an online copy made by SQLite itself (`.backup`, which copies a consistent
+ * snapshot page by page while the app keeps writing), never a plain `cp` of a live file. The copy is checked with
+ * `PRAGMA integrity_check` and its tables counted; those counts are the manifest's, exact by construction.
+ *
+ * The sqlite3 shell takes file names inside its dot-commands, where shell quoting does not apply, so belay only
+ * ever names files there that it named itself (`<id>.sqlite.partial`, in a directory it `cd`s into through a
+ * quoted argument). The database path the user gave is an ordinary argv word.
+ */
+
+
+
+const SAFE_NAME = /^[A-Za-z0-9._-]+$/;
+/** A SQLite database's name in manifests and for confirm: `database` when given, else the file's name. */
+const sqliteName = (v) => v.database ?? (v.sqlitePath ?? '').split('/').pop() ?? '';
+/** sqlite3's own version, refusing a server (or container) without the shell. */
+async function sqliteVersion(t, place) {
+    const r = await t.exec(inPlace(place, ['sqlite3', '--version']));
+    const where = place.kind === 'container' ? `in container ${place.container.name}` : `on ${t.label}`;
+    if (r.code !== 0) {
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .BelayError */ .oT(place.kind === 'container'
+            ? `sqlite3 does not run in container ${place.container.name}. Give sqlite-path as the database's path on the host (its volume) and leave db-service unset, or add the sqlite3 shell to the image.`
+            : `sqlite3 is not installed on ${t.label}. Install it (e.g. sudo apt-get install sqlite3).`);
+    }
+    return `sqlite3 ${r.stdout.trim().split(' ')[0]} ${where}`;
+}
+/**
+ * Copy the live database at `dbPath` to `dir/name` with SQLite's online backup, check the copy where it was made
+ * and return its tables with their row counts. In a container the copy is made and checked in its /tmp, then
+ * moved out with `docker cp`.
+ */
+async function sqliteCopy(t, place, dbPath, dir, name) {
+    if (!SAFE_NAME.test(name))
+        throw new Error(`unsafe copy name ${name}`);
+    if (place.kind === 'host') {
+        // The file must exist: sqlite3 would create an empty database for a typo.
+        const script = 'cd -- "$1" && { [ -f "$2" ] || { echo "no such file: $2" >&2; exit 3; }; } && exec sqlite3 -bail "$2" "$3"';
+        const r = await t.exec((0,_core_command_js__WEBPACK_IMPORTED_MODULE_0__/* .cmd */ .HW)('sh', '-c', script, 'belay', dir, dbPath, `.backup '${name}'`));
+        if (r.code !== 0)
+            throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .BelayError */ .oT(`sqlite3 .backup of ${dbPath} failed: ${(0,_postgres_js__WEBPACK_IMPORTED_MODULE_2__/* .lastLine */ .fM)(r.stderr) || `exit ${r.code}`}.`);
+        return checkSqliteFile(t, place, `${dir}/${name}`);
+    }
+    const inside = `/tmp/belay-${name}`;
+    const id = place.container.id;
+    const exists = await t.exec((0,_core_command_js__WEBPACK_IMPORTED_MODULE_0__/* .cmd */ .HW)('docker', 'exec', id, 'test', '-f', dbPath));
+    if (exists.code !== 0)
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .BelayError */ .oT(`sqlite-path ${dbPath} does not exist in container ${place.container.name}.`);
+    try {
+        const r = await t.exec((0,_core_command_js__WEBPACK_IMPORTED_MODULE_0__/* .cmd */ .HW)('docker', 'exec', id, 'sqlite3', '-bail', dbPath, `.backup '${inside}'`));
+        if (r.code !== 0)
+            throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .BelayError */ .oT(`sqlite3 .backup of ${dbPath} failed: ${(0,_postgres_js__WEBPACK_IMPORTED_MODULE_2__/* .lastLine */ .fM)(r.stderr) || `exit ${r.code}`}.`);
+        const tables = await checkSqliteFile(t, place, inside);
+        const cp = await t.exec((0,_core_command_js__WEBPACK_IMPORTED_MODULE_0__/* .cmd */ .HW)('docker', 'cp', `${id}:${inside}`, `${dir}/${name}`));
+        if (cp.code !== 0)
+            throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .BelayError */ .oT(`docker cp of the SQLite copy failed: ${(0,_postgres_js__WEBPACK_IMPORTED_MODULE_2__/* .lastLine */ .fM)(cp.stderr)}.`);
+        return tables;
+    }
+    finally {
+        await t.exec((0,_core_command_js__WEBPACK_IMPORTED_MODULE_0__/* .cmd */ .HW)('docker', 'exec', id, 'rm', '-f', inside)).catch(() => undefined);
+    }
+}
+/** `PRAGMA integrity_check` must say ok; then every table is counted (on belay's own copy, never the live file). */
+async function checkSqliteFile(t, place, path) {
+    const sqlite = (...args) => t.exec(inPlace(place, ['sqlite3', '-bail', ...args]));
+    const integrity = await sqlite(path, 'PRAGMA integrity_check;');
+    if (integrity.code !== 0 || integrity.stdout.trim() !== 'ok') {
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .BelayError */ .oT(`The SQLite copy fails its integrity check: ${(0,_postgres_js__WEBPACK_IMPORTED_MODULE_2__/* .lastLine */ .fM)(integrity.stdout) || (0,_postgres_js__WEBPACK_IMPORTED_MODULE_2__/* .lastLine */ .fM)(integrity.stderr)}.`);
+    }
+    const list = await sqlite(path, "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name;");
+    if (list.code !== 0)
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .BelayError */ .oT(`Cannot list the tables of the SQLite copy: ${(0,_postgres_js__WEBPACK_IMPORTED_MODULE_2__/* .lastLine */ .fM)(list.stderr)}.`);
+    const names = list.stdout.split('\n').filter(Boolean);
+    if (names.length === 0)
+        return [];
+    const query = names.map((n) => `SELECT '${n.replace(/'/g, "''")}', count(*) FROM "${n.replace(/"/g, '""')}"`);
+    const counted = await sqlite('-separator', '\t', path, `${query.join(' UNION ALL ')};`);
+    if (counted.code !== 0)
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .BelayError */ .oT(`Cannot count the rows of the SQLite copy: ${(0,_postgres_js__WEBPACK_IMPORTED_MODULE_2__/* .lastLine */ .fM)(counted.stderr)}.`);
+    return counted.stdout
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => {
+        const tab = line.lastIndexOf('\t');
+        return { name: line.slice(0, tab), rows: Number(line.slice(tab + 1)) };
+    })
+        .sort((a, b) => a.name.localeCompare(b.name));
+}
+function inPlace(place, argv) {
+    return place.kind === 'container'
+        ? (0,_core_command_js__WEBPACK_IMPORTED_MODULE_0__/* .cmd */ .HW)('docker', 'exec', place.container.id, ...argv)
+        : (0,_core_command_js__WEBPACK_IMPORTED_MODULE_0__/* .cmd */ .HW)(argv[0], ...argv.slice(1));
+}
+
+
+/***/ }),
+
+/***/ 8291:
+/***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
+
+/* harmony export */ __webpack_require__.d(__webpack_exports__, {
+/* harmony export */   y: () => (/* binding */ BackupStore)
+/* harmony export */ });
+/* harmony import */ var _core_command_js__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(6102);
+/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(4296);
+/* harmony import */ var _manifest_js__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(8726);
+/**
+ * The backup directory on the server: one folder per app, `<id>.<dump|sqlite>` files with `<id>.json` manifests,
+ * and `<id>.*.partial` files only while a backup is being written. Every path reaches the shell as a quoted
+ * positional argument of a constant script.
+ */
+
+
+
+class BackupStore {
+    t;
+    dir;
+    constructor(t, 
+    /** `<backup-dir>/<app>`, relative to the SSH user's home unless absolute. */
+    dir) {
+        this.t = t;
+        this.dir = dir;
+    }
+    path(file) {
+        return `${this.dir}/${file}`;
+    }
+    /** Create the folder, readable by the SSH user only: dumps hold every row of the database. */
+    async ensure() {
+        await this.run('create the backup directory', (0,_core_command_js__WEBPACK_IMPORTED_MODULE_0__/* .cmd */ .HW)('sh', '-c', 'umask 077 && mkdir -p -- "$1"', 'belay', this.dir));
+    }
+    async list() {
+        const script = 'for f in "$1"/*.json; do [ -f "$f" ] && { tr -d "\\n" < "$f"; echo; }; done; exit 0';
+        const r = await this.t.exec((0,_core_command_js__WEBPACK_IMPORTED_MODULE_0__/* .cmd */ .HW)('sh', '-c', script, 'belay', this.dir));
+        const { manifests, unreadable } = (0,_manifest_js__WEBPACK_IMPORTED_MODULE_2__/* .parseManifests */ .Ye)(r.stdout);
+        manifests.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
+        return { manifests, unreadable };
+    }
+    async size(file) {
+        const r = await this.t.exec((0,_core_command_js__WEBPACK_IMPORTED_MODULE_0__/* .cmd */ .HW)('stat', '-c', '%s', '--', this.path(file)));
+        return r.code === 0 ? Number(r.stdout.trim()) : undefined;
+    }
+    async sha256(file) {
+        const out = await this.run(`checksum ${file}`, (0,_core_command_js__WEBPACK_IMPORTED_MODULE_0__/* .cmd */ .HW)('sha256sum', '--', this.path(file)));
+        const hex = /^([0-9a-f]{64})\b/.exec(out.trim())?.[1];
+        if (!hex)
+            throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .BelayError */ .oT(`sha256sum on ${this.t.label} gave no checksum for ${this.path(file)}.`);
+        return hex;
+    }
+    /** Rename without replacing: a finished backup never overwrites another file. */
+    async promote(partial, final) {
+        const script = '[ ! -e "$2" ] && mv -- "$1" "$2"';
+        await this.run(`rename ${partial}`, (0,_core_command_js__WEBPACK_IMPORTED_MODULE_0__/* .cmd */ .HW)('sh', '-c', script, 'belay', this.path(partial), this.path(final)));
+    }
+    async writeManifest(manifest) {
+        await this.t.upload(`${JSON.stringify(manifest)}\n`, this.path(`${manifest.id}.json`), 0o600);
+    }
+    /** Remove files; the manifest first, so a half-removed backup is never listed as good. */
+    async remove(...files) {
+        await this.run('remove', (0,_core_command_js__WEBPACK_IMPORTED_MODULE_0__/* .cmd */ .HW)('rm', '-f', '--', ...files.map((f) => this.path(f))));
+    }
+    async run(what, command) {
+        const r = await this.t.exec(command);
+        if (r.code !== 0) {
+            throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .BelayError */ .oT(`Could not ${what} on ${this.t.label}: ${r.stderr.trim().split('\n').pop() ?? `exit ${r.code}`}.`);
+        }
+        return r.stdout;
+    }
+}
+
+
+/***/ }),
+
+/***/ 1119:
+/***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
+
+/* harmony export */ __webpack_require__.d(__webpack_exports__, {
+/* harmony export */   Mq: () => (/* binding */ connectPostgres),
+/* harmony export */   v4: () => (/* binding */ quoteIdent)
+/* harmony export */ });
+/* unused harmony export describeServer */
+/* harmony import */ var pg__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(6230);
+/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(4296);
+/** Connecting to PostgreSQL from this machine, and quoting names for its SQL. */
+
+
+/** A PostgreSQL identifier, quoted: schema, table and database names come from inputs, so they are never pasted raw. */
+const quoteIdent = (name) => `"${name.replace(/"/g, '""')}"`;
+/** Connect with a one-line error that names the server but never the password. */
+async function connectPostgres(url, applicationName = 'belay', limits = {}) {
+    const client = new pg__WEBPACK_IMPORTED_MODULE_0__/* ["default"].Client */ .Ay.Client({
+        connectionString: url,
+        application_name: applicationName,
+        // Sent in the startup message, so they hold from the first statement on.
+        ...(limits.statementTimeoutMs ? { statement_timeout: limits.statementTimeoutMs } : {}),
+        ...(limits.lockTimeoutMs ? { lock_timeout: limits.lockTimeoutMs } : {}),
+    });
+    // A connection that drops later must not crash the process; the next query reports it.
+    client.on('error', () => undefined);
+    try {
+        await client.connect();
+    }
+    catch (err) {
+        const where = describeServer(url);
+        await client.end().catch(() => undefined);
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .BelayError */ .oT(`Could not connect to PostgreSQL at ${where}: ${err.message}. Check ${limits.hint ?? 'database-url'}.`);
+    }
+    return client;
+}
+/** `user@host:port/db`, without the password. */
+function describeServer(url) {
+    try {
+        const u = new URL(url);
+        return `${decodeURIComponent(u.username)}@${u.hostname}:${u.port || 5432}${u.pathname}`;
+    }
+    catch {
+        return 'the configured server';
+    }
+}
+
+
+/***/ }),
+
+/***/ 5570:
+/***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
+
+/* harmony export */ __webpack_require__.d(__webpack_exports__, {
+/* harmony export */   $M: () => (/* binding */ containerSpec),
+/* harmony export */   Kg: () => (/* binding */ databaseAddress),
+/* harmony export */   Rl: () => (/* binding */ checkDatabaseInputs),
+/* harmony export */   dM: () => (/* binding */ databaseInputs),
+/* harmony export */   vx: () => (/* binding */ reachDatabase),
+/* harmony export */   wf: () => (/* binding */ forwardedUrl)
+/* harmony export */ });
+/* harmony import */ var _config_connection_js__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(9420);
+/* harmony import */ var _config_load_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(1036);
+/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(4296);
+/* harmony import */ var _report_reporter_js__WEBPACK_IMPORTED_MODULE_5__ = __webpack_require__(4969);
+/* harmony import */ var _server_docker_js__WEBPACK_IMPORTED_MODULE_3__ = __webpack_require__(3312);
+/* harmony import */ var _transport_pool_js__WEBPACK_IMPORTED_MODULE_4__ = __webpack_require__(2548);
+/**
+ * How a command reaches the app's PostgreSQL: `database-url` directly (a managed database), or through the SSH
+ * connection to the first host, at `db-host:db-port` as the server sees it, or at the address of the container of
+ * `db-service` / `db-container`. The database needs no public port, and the password travels only inside the
+ * connection, never in an argv.
+ */
+
+
+
+
+
+
+/** The database container named by db-service (in project `app`) or db-container, if any. */
+function containerSpec(v) {
+    if (v.dbService && v.dbContainer) {
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .InputError */ .dz('db-container', 'it cannot be combined with db-service', 'Give one of the two.');
+    }
+    if (v.dbService)
+        return { service: v.dbService, ...(v.app ? { project: v.app } : {}) };
+    if (v.dbContainer)
+        return { container: v.dbContainer };
+    return undefined;
+}
+/** Either database-url, or host + database + db-user (through SSH): refused before anything connects. */
+function checkDatabaseInputs(v, face) {
+    if (v.databaseUrl) {
+        if (!/^postgres(ql)?:\/\//.test(v.databaseUrl)) {
+            throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .InputError */ .dz('database-url', 'only PostgreSQL is supported here', 'Give a postgres:// URL.');
+        }
+        return;
+    }
+    if (!v.host)
+        throw (0,_config_load_js__WEBPACK_IMPORTED_MODULE_1__/* .missing */ .L)('databaseUrl', face, 'it is required (or host, database and db-user, to go through SSH)');
+    if (!v.database)
+        throw (0,_config_load_js__WEBPACK_IMPORTED_MODULE_1__/* .missing */ .L)('database', face, 'it is required to reach the database through SSH');
+    if (!v.dbUser)
+        throw (0,_config_load_js__WEBPACK_IMPORTED_MODULE_1__/* .missing */ .L)('dbUser', face, 'it is required to reach the database through SSH');
+    containerSpec(v);
+}
+/** Where the database is as the server sees it: db-host:db-port, or the address of its container. */
+async function databaseAddress(server, v, user) {
+    const port = v.dbPort ?? 5432;
+    const spec = containerSpec(v);
+    if (!spec)
+        return { host: v.dbHost ?? '127.0.0.1', port };
+    const container = await (0,_server_docker_js__WEBPACK_IMPORTED_MODULE_3__/* .findContainer */ .FA)(server, spec, user);
+    return { host: (0,_server_docker_js__WEBPACK_IMPORTED_MODULE_3__/* .containerAddress */ .SA)(container), port, container };
+}
+/** The URL for a forward's local end; its secrets are registered with the reporter before anything prints it. */
+function forwardedUrl(v, localHost, localPort, reporter) {
+    const auth = `${encodeURIComponent(v.dbUser)}${v.dbPassword ? `:${encodeURIComponent(v.dbPassword)}` : ''}`;
+    const url = `postgres://${auth}@${localHost}:${localPort}/${encodeURIComponent(v.database)}`;
+    for (const secret of (0,_report_reporter_js__WEBPACK_IMPORTED_MODULE_5__/* .secretsOfUrl */ .mE)(url))
+        reporter.secret(secret);
+    return url;
+}
+/** The inputs to check when connecting fails. */
+function databaseInputs(v) {
+    if (v.databaseUrl)
+        return 'database-url';
+    if (v.dbService)
+        return 'database, db-user, db-password and db-service';
+    if (v.dbContainer)
+        return 'database, db-user, db-password and db-container';
+    return 'db-host, db-port, database, db-user and db-password';
+}
+async function reachDatabase(v, face, reporter) {
+    if (v.databaseUrl)
+        return { url: v.databaseUrl, inputs: 'database-url', close: async () => undefined };
+    const { targets, options } = (0,_config_connection_js__WEBPACK_IMPORTED_MODULE_0__/* .resolveConnection */ .X)(v, face);
+    let seenAs = '';
+    const forward = await (0,_transport_pool_js__WEBPACK_IMPORTED_MODULE_4__/* .forwardThroughFirst */ .C)(targets, options, reporter, async (server) => {
+        const address = await databaseAddress(server, v, targets[0].user);
+        if (address.container)
+            seenAs = ` (container ${address.container.name})`;
+        return address;
+    });
+    const url = forwardedUrl(v, forward.localHost, forward.localPort, reporter);
+    reporter.info(`database ${v.database} at ${forward.remoteHost}:${forward.remotePort}${seenAs} as seen from ${forward.server.host}, through SSH`);
+    return { url, inputs: databaseInputs(v), close: () => forward.close() };
+}
+
+
+/***/ }),
+
+/***/ 3312:
+/***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
+
+/* harmony export */ __webpack_require__.d(__webpack_exports__, {
+/* harmony export */   FA: () => (/* binding */ findContainer),
+/* harmony export */   SA: () => (/* binding */ containerAddress),
+/* harmony export */   _8: () => (/* binding */ dockerProblem)
+/* harmony export */ });
+/* harmony import */ var _core_command_js__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(6102);
+/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(4296);
+/**
+ * Docker on the server, as the SSH user sees it: why a docker command failed (in words a user can act on), and
+ * where the container of a compose service is, so a database inside compose can be reached, dumped or restored.
+ */
+
+
+const firstLine = (text) => text.trim().split('\n')[0]?.trim() ?? '';
+function dockerProblem(r, user) {
+    const why = `${r.stderr}\n${r.stdout}`;
+    if (r.code === 127 || /command not found|docker: not found/i.test(why)) {
+        return {
+            detail: 'docker is not installed',
+            fix: 'Install Docker Engine on the server (e.g. `sudo apt-get install docker.io`).',
+        };
+    }
+    if (/permission denied/i.test(why)) {
+        return {
+            detail: `${user} may not use the Docker socket`,
+            fix: `Run \`sudo usermod -aG docker ${user}\` on the server, then reconnect.`,
+        };
+    }
+    if (/cannot connect|is the docker daemon running/i.test(why)) {
+        return { detail: 'the Docker daemon is not running', fix: 'Start it: `sudo systemctl enable --now docker`.' };
+    }
+    return {
+        detail: `docker failed: ${firstLine(why)}`,
+        fix: 'Run `docker version` on the server as the deploy user and fix what it says.',
+    };
+}
+const SERVICE_LABEL = 'com.docker.compose.service';
+const PROJECT_LABEL = 'com.docker.compose.project';
+/**
+ * The running container of `spec` on the server. A compose service running in several projects needs `app` to
+ * say which; a stopped or unknown one is an error that lists what does run.
+ */
+async function findContainer(t, spec, user) {
+    const input = spec.service !== undefined ? 'db-service' : 'db-container';
+    let ids;
+    if (spec.service !== undefined) {
+        const filters = ['--filter', `label=${SERVICE_LABEL}=${spec.service}`];
+        if (spec.project)
+            filters.push('--filter', `label=${PROJECT_LABEL}=${spec.project}`);
+        const listed = await docker(t, user, 'ps', ...filters, '--format', `{{.ID}} {{.Label "${PROJECT_LABEL}"}}`);
+        const rows = listed
+            .split('\n')
+            .filter(Boolean)
+            .map((line) => line.split(' '));
+        const projects = [...new Set(rows.map((r) => r[1] ?? ''))];
+        if (rows.length === 0) {
+            const where = spec.project ? ` of compose project ${spec.project}` : '';
+            throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .InputError */ .dz(input, `no running container of service "${spec.service}"${where} on ${t.label}`, `Start it (docker compose up -d), or name a running service: ${await runningServices(t, user)}.`);
+        }
+        if (projects.length > 1) {
+            throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .InputError */ .dz(input, `service "${spec.service}" runs in several compose projects (${projects.join(', ')}) on ${t.label}`, 'Set app to the compose project to use.');
+        }
+        ids = rows.map((r) => r[0]);
+    }
+    else {
+        ids = [spec.container];
+    }
+    const r = await t.exec((0,_core_command_js__WEBPACK_IMPORTED_MODULE_0__/* .cmd */ .HW)('docker', 'inspect', '--type', 'container', ids[0]));
+    if (r.code !== 0) {
+        if (/no such (object|container)/i.test(r.stderr)) {
+            throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .InputError */ .dz(input, `no container "${ids[0]}" on ${t.label}`, `Give the name \`docker ps\` shows; running: ${await runningServices(t, user, 'names')}.`);
+        }
+        const p = dockerProblem(r, user);
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .BelayError */ .oT(`Cannot inspect the database container on ${t.label}: ${p.detail}. ${p.fix}`);
+    }
+    const info = JSON.parse(r.stdout)[0];
+    const name = info.Name.replace(/^\//, '');
+    if (!info.State?.Running) {
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .InputError */ .dz(input, `container ${name} on ${t.label} is ${info.State?.Status ?? 'not running'}`, 'Start it (docker compose up -d, or docker start).');
+    }
+    const labels = info.Config?.Labels ?? {};
+    const networks = Object.values(info.NetworkSettings?.Networks ?? {});
+    return {
+        id: info.Id,
+        name,
+        ...(labels[PROJECT_LABEL] ? { project: labels[PROJECT_LABEL] } : {}),
+        ...(labels[SERVICE_LABEL] ? { service: labels[SERVICE_LABEL] } : {}),
+        addresses: networks.map((n) => n.IPAddress ?? '').filter(Boolean),
+        hostNetwork: info.HostConfig?.NetworkMode === 'host',
+    };
+}
+/** Where the server reaches a port of the container: its first network address, or loopback for host networking. */
+function containerAddress(c) {
+    if (c.hostNetwork)
+        return '127.0.0.1';
+    const address = c.addresses[0];
+    if (!address) {
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .BelayError */ .oT(`Container ${c.name} has no network address (network_mode none?): attach it to a network, or use db-host with a published port.`);
+    }
+    return address;
+}
+async function runningServices(t, user, what = 'services') {
+    const format = what === 'services' ? `{{.Label "${PROJECT_LABEL}"}}/{{.Label "${SERVICE_LABEL}"}}` : '{{.Names}}';
+    const listed = await docker(t, user, 'ps', '--format', format);
+    const items = [...new Set(listed.split('\n').filter((l) => l && l !== '/'))].sort();
+    return items.length ? items.slice(0, 10).join(', ') : 'none is running';
+}
+async function docker(t, user, ...args) {
+    const r = await t.exec((0,_core_command_js__WEBPACK_IMPORTED_MODULE_0__/* .cmd */ .HW)('docker', ...args));
+    if (r.code !== 0) {
+        const p = dockerProblem(r, user);
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .BelayError */ .oT(`docker on ${t.label}: ${p.detail}. ${p.fix}`);
+    }
+    return r.stdout;
+}
+
+
+/***/ })
+
+};

@@ -1,0 +1,311 @@
+/**
+ * The deploy lock on the server: `<app-dir>/.belay/lock`, a directory made by an atomic `mkdir`, with the holder
+ * in `owner.json`. It lives on the server so that every runner, CLI and human sees the same one, and it outlives a
+ * lost connection on purpose: a deploy that vanished mid-way leaves the lock, which a later deploy breaks once it
+ * is older than lock-stale-after (by the server's clock).
+ *
+ * Every step that looks at or changes the lock runs as one short script under `flock` on `.belay/lock.guard`.
+ * The kernel drops that guard when the script ends, however it ends, so it can never be left held; it is what
+ * makes "this lock is stale, break it and take it" one atomic step: of two waiters that find the same stale lock,
+ * the second sees that it changed and goes back to waiting. (A bare `mv` + `mkdir` cannot promise that: the slower
+ * waiter's `mv` would move away the lock the faster one had just taken.) The owner record is written in the same
+ * critical section as the `mkdir`, so nobody ever sees a fresh lock without its owner.
+ */
+import { z } from 'zod';
+
+import { quote } from '../core/command.js';
+import { formatDuration } from '../core/duration.js';
+import { BelayError } from '../core/errors.js';
+import type { Transport } from '../transport/types.js';
+import { belayDir, ENSURE_BELAY_DIR, runChecked, shellScript, uniqueToken } from './belay-dir.js';
+
+export interface LockOwner {
+  /** The release the holder is deploying. Release ids are unique, which makes the owner record unique. */
+  readonly release: string;
+  readonly run?: string;
+  readonly actor?: string;
+  /** Hostname of the runner (or the machine of the CLI). */
+  readonly host: string;
+  readonly pid: number;
+  /**
+   * When the lock was taken, ISO 8601. `acquireDeployLock` replaces what the caller gives with the server's clock
+   * at the moment of the `mkdir`, so that the age of a lock is always judged on one clock.
+   */
+  readonly time: string;
+}
+
+export interface HeldLock {
+  /** The owner record as written on the server (its `time` is the server's). */
+  readonly owner: LockOwner;
+  /**
+   * Remove the lock if it is still ours; someone else's (it was broken as stale and taken) is left alone, with a
+   * warning. Never throws: when the server cannot be reached it warns with the command to run by hand, since the
+   * lock then goes stale by itself. Safe to call more than once.
+   */
+  release(): Promise<void>;
+}
+
+export interface AcquireOptions {
+  /** How long to wait for a lock someone else holds; 0 means one look. */
+  readonly timeoutMs: number;
+  /** A lock older than this (by the server's clock) is broken with a warning. */
+  readonly staleAfterMs: number;
+  /** Time between looks while waiting (default 2 s). */
+  readonly pollMs?: number;
+  /** Time between progress calls while waiting (default 10 s). */
+  readonly progressEveryMs?: number;
+  /** Called when the first look finds the lock held, then every `progressEveryMs` while waiting. */
+  progress(waitedMs: number, holder: LockOwner | undefined): void;
+  /** Problems the deploy goes on after: a stale lock broken, a lock that was no longer ours at release. */
+  warn(message: string): void;
+}
+
+const ownerSchema = z.object({
+  release: z.string(),
+  run: z.string().optional(),
+  actor: z.string().optional(),
+  host: z.string(),
+  pid: z.number().int(),
+  time: z.string(),
+});
+
+/**
+ * The owner record up to the value of `time`, which the server appends (`<ISO time>"}`). Keys in a fixed order,
+ * so that one owner always has one text and "is this lock ours" is a comparison of text on the server.
+ */
+export function ownerPrefix(owner: LockOwner): string {
+  const { release, run, actor, host, pid } = owner;
+  const json = JSON.stringify({ release, run, actor, host, pid });
+  return `${json.slice(0, -1)},"time":"`;
+}
+
+/** An owner record as the server has it, or undefined when it is missing or not one. */
+export function parseOwner(text: string): LockOwner | undefined {
+  try {
+    const parsed = ownerSchema.safeParse(JSON.parse(text));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** `release 20261123T170102Z-1a2b (actor octocat, run https://…, runner fv-az12 pid 4242)`. */
+export function describeOwner(owner: LockOwner | undefined): string {
+  if (!owner) return 'an unknown deploy (its owner.json is missing or unreadable)';
+  const facts = [
+    owner.actor ? `actor ${owner.actor}` : '',
+    owner.run ? `run ${owner.run}` : '',
+    `runner ${owner.host} pid ${owner.pid}`,
+  ].filter(Boolean);
+  return `release ${owner.release} (${facts.join(', ')})`;
+}
+
+/** What one look at the lock found, when it was not ours to take. */
+export interface LockState {
+  /** The server's clock, seconds since the epoch. */
+  readonly now: number;
+  readonly owner: LockOwner | undefined;
+  /** The lock folder's mtime (server clock, seconds); undefined when it vanished while being looked at. */
+  readonly mtime: number | undefined;
+  /** Identifies this one lock (inode, mtime, owner text), so a break can check it is still the same lock. */
+  readonly fingerprint: string | undefined;
+}
+
+/**
+ * Age of a held lock in ms by the server's clock: from the owner's time, or, when the owner record is missing or
+ * unreadable, from the lock folder's mtime.
+ */
+export function lockAge(state: LockState): number | undefined {
+  const since = lockSince(state);
+  return since === undefined ? undefined : state.now * 1000 - since;
+}
+
+function lockSince(state: LockState): number | undefined {
+  const ownerTime = state.owner ? Date.parse(state.owner.time) : NaN;
+  if (Number.isFinite(ownerTime)) return ownerTime;
+  return state.mtime === undefined ? undefined : state.mtime * 1000;
+}
+
+/** `held <now>` then the fingerprint: `<inode> <mtime>` and the owner.json text. */
+export function parseLockState(stdout: string): LockState {
+  const [head = '', stat = '', ...rest] = stdout.split('\n');
+  const now = Number(/^held (\d+)$/.exec(head.trim())?.[1] ?? NaN);
+  const m = /^(\d+) (\d+)$/.exec(stat.trim());
+  const ownerText = rest.join('\n').replace(/\n+$/, '');
+  return {
+    now,
+    owner: parseOwner(ownerText),
+    mtime: m ? Number(m[2]) : undefined,
+    fingerprint: m ? `${stat}\n${ownerText}`.replace(/\n+$/, '') : undefined,
+  };
+}
+
+// The scripts below get app-dir in $1 and the owner prefix in $2. GUARD takes the flock that every lock step runs
+// under; `take` and `fp` are functions, whose $1, $2 … are their own, hence $p.
+const GUARD = `${ENSURE_BELAY_DIR} || exit 90
+b="$1/.belay"; l="$b/lock"; p="$2"
+command -v flock >/dev/null 2>&1 || { echo "flock is not installed (util-linux or busybox provides it)" >&2; exit 91; }
+exec 9>>"$b/lock.guard" && flock 9 || exit 92
+fp() { stat -c '%i %Y' -- "$l" 2>/dev/null; cat -- "$l/owner.json" 2>/dev/null; }
+take() {
+  mkdir -- "$l" 2>/dev/null || return 1
+  if printf '%s%s"}\\n' "$p" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" > "$l/.owner" && mv -f -- "$l/.owner" "$l/owner.json"
+  then echo taken; cat -- "$l/owner.json"; exit 0
+  else rm -rf -- "$l"; exit 93
+  fi
+}`;
+
+/** Take the lock, or describe it. */
+const ATTEMPT = `${GUARD}
+take
+echo "held $(date +%s)"; fp; exit 0`;
+
+/** $3 fingerprint of the lock found stale, $4 unique token. Break that very lock and take it. */
+const BREAK = `${GUARD}
+[ -n "$3" ] && [ "$(fp)" = "$3" ] || { echo changed; exit 0; }
+mv -- "$l" "$b/lock.broken-$4" || exit 94
+rm -rf -- "$b/lock.broken-$4"
+take
+echo changed`;
+
+/** $3 unique token. Remove the lock only if its owner record starts with our prefix. */
+const RELEASE = `[ -d "$1/.belay/lock" ] || { echo gone; exit 0; }
+${GUARD}
+o=$(cat -- "$l/owner.json" 2>/dev/null) || o=""
+case "$o" in
+  "$p"*) mv -- "$l" "$b/lock.released-$3" && rm -rf -- "$b/lock.released-$3" && echo released ;;
+  *) [ -d "$l" ] || { echo gone; exit 0; }; echo other; printf '%s\\n' "$o" ;;
+esac`;
+
+const lockPath = (appDir: string): string => `${belayDir(appDir)}/lock`;
+const FIX = 'Check that the SSH user can write to app-dir.';
+
+/**
+ * Take the deploy lock of `appDir`, waiting up to `timeoutMs` while someone else holds it, and breaking it when
+ * it is older than `staleAfterMs`. Throws a BelayError naming the holder when the wait runs out.
+ */
+export async function acquireDeployLock(
+  t: Transport,
+  appDir: string,
+  owner: LockOwner,
+  options: AcquireOptions,
+): Promise<HeldLock> {
+  const prefix = ownerPrefix(owner);
+  const pollMs = options.pollMs ?? 2000;
+  const progressEveryMs = options.progressEveryMs ?? 10_000;
+  const started = Date.now();
+  let nextProgress = 0;
+  for (;;) {
+    const r = await runChecked(t, `take the deploy lock in ${appDir}`, shellScript(ATTEMPT, appDir, prefix), FIX);
+    const taken = takenOwner(r.stdout);
+    if (taken) return heldLock(t, appDir, taken, options.warn);
+    const state = parseLockState(r.stdout);
+    const age = lockAge(state);
+
+    if (age !== undefined && age > options.staleAfterMs && state.fingerprint) {
+      const what = `break the stale deploy lock in ${appDir}`;
+      const command = shellScript(BREAK, appDir, prefix, state.fingerprint, uniqueToken());
+      const broken = takenOwner((await runChecked(t, what, command, FIX)).stdout);
+      if (broken) {
+        options.warn(
+          `Broke a stale deploy lock on ${t.label}: it was held by ${describeOwner(state.owner)} ${since(state)}, ` +
+            `longer than lock-stale-after (${formatDuration(options.staleAfterMs)}); that deploy is taken to be dead.`,
+        );
+        return heldLock(t, appDir, broken, options.warn);
+      }
+      // Someone else broke or released it first: look again after the usual pause.
+    }
+
+    const waited = Date.now() - started;
+    if (waited >= options.timeoutMs) throw lockHeldError(t, appDir, state, waited);
+    if (waited >= nextProgress) {
+      options.progress(waited, state.owner);
+      nextProgress = waited + progressEveryMs;
+    }
+    await sleep(Math.min(pollMs, Math.max(0, options.timeoutMs - waited)));
+  }
+}
+
+/** The owner of the lock of `appDir`, or undefined when there is no lock (or it has no readable owner yet). */
+export async function readLockOwner(t: Transport, appDir: string): Promise<LockOwner | undefined> {
+  const script = 'f="$1/.belay/lock/owner.json"; [ -f "$f" ] || exit 0; cat -- "$f"';
+  const r = await runChecked(t, `read the deploy lock in ${appDir}`, shellScript(script, appDir), FIX);
+  return parseOwner(r.stdout.trim());
+}
+
+/**
+ * Remove the lock of `appDir` if `owner` holds it (same release, run, actor, runner and pid; the time does not
+ * matter), for the action's post step after a cancelled job. True when it removed it; false when there was no
+ * lock or it is someone else's, which is left alone.
+ */
+export async function releaseIfOurs(t: Transport, appDir: string, owner: LockOwner): Promise<boolean> {
+  return (await releaseLock(t, appDir, owner)).released;
+}
+
+async function releaseLock(
+  t: Transport,
+  appDir: string,
+  owner: LockOwner,
+): Promise<{ released: boolean; other?: { owner: LockOwner | undefined } }> {
+  const command = shellScript(RELEASE, appDir, ownerPrefix(owner), uniqueToken());
+  const r = await runChecked(t, `release the deploy lock in ${appDir}`, command, FIX);
+  const [verdict = '', ...rest] = r.stdout.split('\n');
+  if (verdict === 'released') return { released: true };
+  if (verdict === 'other') return { released: false, other: { owner: parseOwner(rest.join('\n').trim()) } };
+  return { released: false };
+}
+
+function heldLock(t: Transport, appDir: string, owner: LockOwner, warn: (message: string) => void): HeldLock {
+  let done = false;
+  return {
+    owner,
+    async release() {
+      if (done) return;
+      try {
+        const result = await releaseLock(t, appDir, owner);
+        done = true;
+        if (result.other) {
+          warn(
+            `The deploy lock on ${t.label} was no longer ours at the end (it is held by ` +
+              `${describeOwner(result.other.owner)}, which broke it as stale); left it in place.`,
+          );
+        }
+      } catch (err) {
+        const why = err instanceof Error ? err.message : String(err);
+        warn(
+          `Could not release the deploy lock on ${t.label}: ${why} It is broken after lock-stale-after; ` +
+            `to free it now, run on the server: ${breakCommand(appDir)}`,
+        );
+      }
+    },
+  };
+}
+
+/** The exact command that breaks the lock by hand. */
+export const breakCommand = (appDir: string): string => `rm -rf -- ${quote(lockPath(appDir))}`;
+
+function since(state: LockState): string {
+  const at = lockSince(state);
+  if (at === undefined) return 'since an unknown time';
+  const iso = new Date(at).toISOString().replace(/\.\d+Z$/, 'Z');
+  return `since ${iso} (${formatDuration(Math.max(0, state.now * 1000 - at))} ago by the server's clock)`;
+}
+
+function lockHeldError(t: Transport, appDir: string, state: LockState, waitedMs: number): BelayError {
+  return new BelayError(
+    `The deploy lock on ${t.label} (${lockPath(appDir)}) is held by ${describeOwner(state.owner)} ${since(state)}; ` +
+      `gave up after waiting ${formatDuration(waitedMs)} (lock-timeout). Wait for that deploy to finish and run ` +
+      `again, or, if it is dead, break the lock by hand on the server: ${breakCommand(appDir)}`,
+  );
+}
+
+/** The owner record after `taken`, when the script took the lock. */
+function takenOwner(stdout: string): LockOwner | undefined {
+  const [verdict = '', ...rest] = stdout.split('\n');
+  if (verdict !== 'taken') return undefined;
+  const owner = parseOwner(rest.join('\n').trim());
+  if (!owner) throw new BelayError(`The deploy lock was taken but its owner record reads back wrong: ${rest[0]}.`);
+  return owner;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

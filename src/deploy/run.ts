@@ -1,0 +1,640 @@
+/**
+ * `belay deploy` / the deploy action. A deploy ends healthy on the new release, or on the previous one, by itself:
+ * connect → lock → write the release → pre-deploy → pull → up -d → health gate → move `current`, prune.
+ * When the gate fails: the failing containers' logs, then the previous release's compose files, env and images
+ * go back up and are checked the same way. Hosts are deployed one after another; a host that fails rolls back,
+ * and so do the hosts already switched, so a fleet never ends half on the new release.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { resolve } from 'node:path';
+import { resolveConnection } from '../config/connection.js';
+import { missing } from '../config/load.js';
+import { cmd } from '../core/command.js';
+import { formatDuration } from '../core/duration.js';
+import { BelayError, InputError } from '../core/errors.js';
+import type { RunContext } from '../engine.js';
+import { checkHealth, describeFailure, parseTarget, type Tunnel } from '../health/check.js';
+import { healthOptions } from '../health/run.js';
+import { markdownTable, type Reporter } from '../report/reporter.js';
+import { ConnectionPool } from '../transport/pool.js';
+import type { HostTarget, Transport } from '../transport/types.js';
+import { compose, containersVerdict, detectCompose, serviceStates, type Stack } from './compose.js';
+import { acquireDeployLock, type LockOwner } from './lock.js';
+import { newReleaseId, ReleaseStore, type ReleaseRecord } from './releases.js';
+import { provenance } from '../backup/manifest.js';
+
+type Values = RunContext['loaded']['values'];
+
+const SERVICE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
+/** ESC [ … letter: cursor and erase sequences in compose's output. */
+const TERMINAL_CONTROL = new RegExp(`${String.fromCharCode(27)}\\[[0-9;?]*[A-Za-z]`, 'g');
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** Everything a deploy needs, checked before anything connects. */
+export interface DeployPlan extends GateSpec {
+  readonly app: string;
+  readonly appDir: string;
+  readonly composeFiles: readonly { readonly name: string; readonly content: string }[];
+  readonly composeRemote?: string;
+  readonly env?: string;
+  readonly images: Readonly<Record<string, string>>;
+  readonly services: readonly string[];
+}
+
+/** What the health gate checks, from the health and health-* inputs. */
+export interface GateSpec {
+  readonly gate: { readonly url: boolean; readonly containers: boolean };
+  readonly values: Values;
+}
+
+export function gateSpec(v: Values): GateSpec {
+  const mode = v.health ?? 'auto';
+  if ((mode === 'url' || mode === 'both') && !v.healthUrl) {
+    throw new InputError('health-url', `health: ${mode} needs it`, 'Set health-url, or health: containers.');
+  }
+  if (v.healthUrl) parseTarget(v.healthUrl);
+  const url = mode === 'url' || mode === 'both' || (mode === 'auto' && !!v.healthUrl);
+  const containers = mode === 'containers' || mode === 'both' || mode === 'auto';
+  return { gate: { url, containers }, values: v };
+}
+
+export function planDeploy(v: Values, face: RunContext['face'], cwd: string, appDirGiven: boolean): DeployPlan {
+  if (!v.app) throw missing('app', face);
+  if (!v.host) throw missing('host', face);
+  if (!v.composeFile === !v.composeRemote) {
+    throw new InputError(
+      v.composeFile ? 'compose-remote' : 'compose-file',
+      v.composeFile ? 'it cannot be combined with compose-file' : 'no compose file given',
+      'Give compose-file (files in the repository, uploaded with each release) or compose-remote (a file on the server).',
+    );
+  }
+  const composeFiles = lines(v.composeFile ?? '').map((path, i) => {
+    try {
+      return { name: `compose-${i + 1}.yml`, content: readFileSync(resolve(cwd, path), 'utf8'), path };
+    } catch {
+      throw new InputError('compose-file', `cannot read ${path}`, 'Give a path relative to the workspace.');
+    }
+  });
+  const images: Record<string, string> = {};
+  for (const line of lines(v.images ?? '')) {
+    const eq = line.indexOf('=');
+    const service = line.slice(0, eq).trim();
+    const ref = line.slice(eq + 1).trim();
+    if (eq < 1 || !SERVICE.test(service) || !/^[a-z0-9][\w.:/@-]*$/i.test(ref)) {
+      throw new InputError(
+        'images',
+        `"${line}" is not service=image-ref`,
+        'Write one line per service, like api=ghcr.io/owner/api@sha256:….',
+      );
+    }
+    images[service] = ref;
+  }
+  const services = v.services ? v.services.split(/[\s,]+/).filter(Boolean) : Object.keys(images);
+  for (const s of services) {
+    if (!SERVICE.test(s))
+      throw new InputError(
+        'services',
+        `"${s}" is not a compose service name`,
+        'Use letters, digits, ".", "_" and "-".',
+      );
+  }
+  const env = renderEnv(v, cwd);
+  const check = gateSpec(v);
+  return {
+    app: v.app,
+    appDir: appDirGiven ? v.appDir! : `belay/${v.app}`,
+    composeFiles: composeFiles.map(({ name, content }) => ({ name, content })),
+    ...(v.composeRemote ? { composeRemote: v.composeRemote } : {}),
+    ...(env !== undefined ? { env } : {}),
+    images,
+    services,
+    ...check,
+  };
+}
+
+const lines = (text: string) =>
+  text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#'));
+
+/**
+ * env-file, then env (env wins), as a dotenv file compose reads both for `${VAR}` and for the containers. Values
+ * are written single-quoted, which compose takes literally (no `$` interpolation); a value with a single quote or
+ * a line break cannot be written that way and is refused.
+ */
+function renderEnv(v: Values, cwd: string): string | undefined {
+  const vars = new Map<string, string>();
+  const read = (text: string, input: string) => {
+    for (const [n, line] of lines(text).entries()) {
+      const eq = line.indexOf('=');
+      const name =
+        eq < 0
+          ? ''
+          : line
+              .slice(0, eq)
+              .replace(/^export\s+/, '')
+              .trim();
+      if (!ENV_NAME.test(name)) {
+        // Which line, never its text: a malformed line may hold a secret value.
+        throw new InputError(
+          input,
+          `line ${n + 1} is not NAME=value`,
+          'Write one NAME=value per line (the belay.yml environment is chosen with environment, or --environment on the command line).',
+        );
+      }
+      let value = line.slice(eq + 1).trim();
+      const quoted = /^(['"])(.*)\1$/s.exec(value);
+      if (quoted) value = quoted[2]!;
+      if (value.includes("'")) {
+        throw new InputError(
+          input,
+          `the value of ${name} contains a single quote`,
+          'belay writes values single-quoted for compose; remove the quote from the value.',
+        );
+      }
+      vars.set(name, value);
+    }
+  };
+  if (v.envFile) {
+    let text: string;
+    try {
+      text = readFileSync(resolve(cwd, v.envFile), 'utf8');
+    } catch {
+      throw new InputError('env-file', `cannot read ${v.envFile}`, 'Give a path relative to the workspace.');
+    }
+    read(text, 'env-file');
+  }
+  if (v.env) read(v.env, 'env');
+  if (vars.size === 0) return undefined;
+  return [...vars].map(([k, val]) => `${k}='${val}'`).join('\n') + '\n';
+}
+
+/** The files of a release: compose files, the images/env override, the env file. */
+function releaseFiles(plan: DeployPlan, id: string, store: ReleaseStore) {
+  const files: { name: string; content: string; mode?: number }[] = [...plan.composeFiles];
+  const envPath = plan.env !== undefined ? `${store.dir(id)}/env` : undefined;
+  const targets = new Set([...plan.services, ...Object.keys(plan.images)]);
+  if (targets.size > 0 && (Object.keys(plan.images).length > 0 || envPath)) {
+    const override = ['services:'];
+    for (const service of targets) {
+      override.push(`  ${service}:`);
+      if (plan.images[service]) override.push(`    image: ${JSON.stringify(plan.images[service])}`);
+      if (envPath) override.push(`    env_file: [${JSON.stringify(relativeToAppDir(envPath, plan.appDir))}]`);
+    }
+    files.push({ name: 'override.yml', content: override.join('\n') + '\n' });
+  }
+  if (plan.env !== undefined) files.push({ name: 'env', content: plan.env, mode: 0o600 });
+  return files;
+}
+
+/** Compose resolves paths inside compose files from the project directory (app-dir). */
+const relativeToAppDir = (path: string, appDir: string) =>
+  path.startsWith(`${appDir}/`) ? path.slice(appDir.length + 1) : path;
+
+/** The stack of a written release, as compose is called for it. */
+function stackOf(record: ReleaseRecord, store: ReleaseStore, cli: Stack['cli'], appDir: string): Stack {
+  const dir = store.dir(record.id);
+  return {
+    cli,
+    project: record.app,
+    projectDir: appDir,
+    files: record.composeFiles.map((f) => `${dir}/${f}`),
+    ...(record.envHash ? { envFile: `${dir}/env` } : {}),
+  };
+}
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+export type DeployStatus = 'deployed' | 'rolled-back' | 'rollback-failed' | 'failed';
+
+interface Timeline {
+  step(name: string, ms: number): void;
+  readonly rows: [string, string][];
+}
+
+function timeline(): Timeline {
+  const rows: [string, string][] = [];
+  return { rows, step: (name, ms) => rows.push([name, formatDuration(ms)]) };
+}
+
+async function timed<T>(tl: Timeline, name: string, work: () => Promise<T>): Promise<T> {
+  const started = Date.now();
+  try {
+    return await work();
+  } finally {
+    tl.step(name, Date.now() - started);
+  }
+}
+
+export async function runDeploy({ reporter, face, loaded, cwd }: RunContext): Promise<boolean> {
+  const plan = planDeploy(loaded.values, face, cwd, loaded.origin.appDir !== 'default');
+  if (plan.env)
+    for (const line of plan.env.split('\n')) if (line) reporter.secret(line.slice(line.indexOf('=') + 2, -1));
+  const { targets, options } = resolveConnection(plan.values, face);
+  const pool = new ConnectionPool(options, reporter);
+  const id = newReleaseId(new Date());
+  const tl = timeline();
+  const switched: { t: Transport; previous?: ReleaseRecord; target: HostTarget }[] = [];
+  let status: DeployStatus = 'failed';
+  try {
+    for (const target of targets) {
+      const t = await timed(tl, `connect ${target.host}`, () => pool.get(target));
+      const outcome = await deployHost(t, plan, id, tl, reporter);
+      if (outcome.status !== 'deployed') {
+        status = outcome.status;
+        // Hosts switched before this one go back too: a fleet never ends half on the new release.
+        for (const done of switched.reverse()) {
+          if (!done.previous) continue;
+          reporter.warn(`rolling ${done.target.host} back to ${done.previous.id}, since ${target.host} failed`);
+          const back = await rollbackHost(done.t, plan, done.previous, id, tl, reporter);
+          if (!back) status = 'rollback-failed';
+        }
+        break;
+      }
+      status = 'deployed';
+      switched.push({ t, target, ...(outcome.previous ? { previous: outcome.previous } : {}) });
+    }
+  } finally {
+    await pool.closeAll();
+    reporter.setOutput('release-id', id);
+    reporter.setOutput('status', status);
+    if (plan.values.healthUrl) reporter.setOutput('url', plan.values.healthUrl);
+    reporter.summary(`### belay deploy ${plan.app} ${id}: ${status}\n\n${markdownTable(['Step', 'Took'], tl.rows)}`);
+  }
+  if (status === 'deployed') reporter.info(`✓ ${plan.app} ${id} deployed and healthy`);
+  return status === 'deployed';
+}
+
+/** One host: lock, release, up, gate; on failure the previous release back up. */
+async function deployHost(
+  t: Transport,
+  plan: DeployPlan,
+  id: string,
+  tl: Timeline,
+  reporter: Reporter,
+): Promise<{ status: DeployStatus; previous?: ReleaseRecord }> {
+  const v = plan.values;
+  const cli = await detectCompose(t);
+  const owner: LockOwner = {
+    release: id,
+    ...runFacts(),
+    host: hostname(),
+    pid: process.pid,
+    time: new Date().toISOString(),
+  };
+  const lock = await timed(tl, 'lock', () =>
+    acquireDeployLock(t, plan.appDir, owner, {
+      timeoutMs: v.lockTimeout ?? 5 * 60_000,
+      staleAfterMs: v.lockStaleAfter ?? 3_600_000,
+      progress: (waited, holder) =>
+        reporter.info(
+          `waiting for the deploy lock on ${t.label} (${formatDuration(waited)} so far)${holder ? `, held by ${holder.actor ?? '?'} for release ${holder.release}` : ''}`,
+        ),
+      warn: (message) => reporter.warn(message),
+    }),
+  );
+  try {
+    const store = new ReleaseStore(t, plan.appDir);
+    await store.ensure();
+    const previousId = await store.current();
+    const previous = previousId ? await store.read(previousId) : undefined;
+    const files = releaseFiles(plan, id, store);
+    if (plan.composeRemote) {
+      const r = await t.exec(cmd('cat', '--', `${plan.appDir}/${plan.composeRemote}`));
+      if (r.code !== 0)
+        throw new BelayError(`compose-remote ${plan.composeRemote} is not readable in ${plan.appDir} on ${t.label}.`);
+      files.unshift({ name: 'compose-1.yml', content: r.stdout });
+    }
+    const composeNames = files.filter((f) => f.name.endsWith('.yml')).map((f) => f.name);
+    const record: ReleaseRecord = {
+      id,
+      app: plan.app,
+      createdAt: new Date().toISOString(),
+      outcome: 'pending',
+      images: plan.images,
+      services: plan.services,
+      composeFiles: composeNames,
+      composeHash: sha256(
+        files
+          .filter((f) => f.name.endsWith('.yml'))
+          .map((f) => f.content)
+          .join('\0'),
+      ),
+      ...(plan.env !== undefined ? { envHash: sha256(plan.env) } : {}),
+      ...provenance(),
+      ...(v.backupId ? { backupId: v.backupId } : {}),
+      ...(v.migrations ? { migrations: parseJson(v.migrations) } : {}),
+      ...(previousId ? { previous: previousId } : {}),
+    };
+    await timed(tl, 'write release', () => store.write(record, files));
+    reporter.info(`release ${id} on ${t.label}${previousId ? ` (previous: ${previousId})` : ' (first release)'}`);
+    const stack = stackOf(record, store, cli, plan.appDir);
+    const facts = { BELAY_RELEASE: id, BELAY_PREVIOUS_RELEASE: previousId ?? '', BELAY_APP: plan.app };
+    if (v.preDeploy)
+      await timed(tl, 'pre-deploy', () => hook(t, plan.appDir, v.preDeploy!, facts, 'pre-deploy', reporter));
+
+    const failure = await bringUp(t, stack, plan.services, plan, tl, reporter, 'new release');
+    if (!failure) {
+      await store.setCurrent(id);
+      await store.update(id, { outcome: 'deployed', finishedAt: new Date().toISOString() });
+      const removed = await store.prune(v.keepReleases ?? 5, [id, ...(previousId ? [previousId] : [])]);
+      for (const r of removed) reporter.info(`pruned release ${r.id}`);
+      if (v.postDeploy)
+        await timed(tl, 'post-deploy', () => hook(t, plan.appDir, v.postDeploy!, facts, 'post-deploy', reporter));
+      return { status: 'deployed', ...(previous ? { previous } : {}) };
+    }
+
+    reporter.error(`release ${id} is not healthy on ${t.label}: ${failure}`);
+    await showFailure(t, stack, plan.services, reporter);
+    await store.update(id, { outcome: 'failed', finishedAt: new Date().toISOString(), note: failure });
+    if (!(v.rollbackOnFailure ?? true) || !previous) {
+      if (!previous) reporter.error('There is no previous release to go back to: the new one stays as it is.');
+      return { status: 'failed' };
+    }
+    const back = await rollbackHost(t, plan, previous, id, tl, reporter, cli);
+    return { status: back ? 'rolled-back' : 'rollback-failed', previous };
+  } finally {
+    await lock.release().catch(() => undefined);
+  }
+}
+
+/**
+ * The previous release's compose files, env and images, back up and through the same gate. Returns true when it
+ * is healthy again; otherwise prints the exact commands to run by hand.
+ */
+async function rollbackHost(
+  t: Transport,
+  plan: DeployPlan,
+  previous: ReleaseRecord,
+  failedId: string,
+  tl: Timeline,
+  reporter: Reporter,
+  known?: Stack['cli'],
+): Promise<boolean> {
+  const cli = known ?? (await detectCompose(t));
+  const store = new ReleaseStore(t, plan.appDir);
+  const stack = stackOf(previous, store, cli, plan.appDir);
+  reporter.warn(`rolling back to release ${previous.id} on ${t.label}`);
+  const failure = await bringUp(t, stack, previous.services, plan, tl, reporter, 'rollback');
+  if (!failure) {
+    await store.setCurrent(previous.id);
+    await store.update(failedId, { outcome: 'rolled-back' }).catch(() => undefined);
+    reporter.error(`release ${failedId} was rolled back: ${previous.id} is serving again on ${t.label}`);
+    return true;
+  }
+  await showFailure(t, stack, previous.services, reporter);
+  const by = compose(stack, 'up', '-d', ...previous.services);
+  reporter.error(
+    `The rollback to ${previous.id} is not healthy either (${failure}). By hand on ${t.label}: ${renderForHuman(by)} ; then check \`${renderForHuman(compose(stack, 'ps'))}\` and the logs.`,
+  );
+  return false;
+}
+
+const renderForHuman = (c: ReturnType<typeof cmd>) => (c.kind === 'argv' ? c.argv.join(' ') : '');
+
+/** pull, up -d, gate. Returns undefined when healthy, else why not. */
+async function bringUp(
+  t: Transport,
+  stack: Stack,
+  services: readonly string[],
+  check: GateSpec,
+  tl: Timeline,
+  reporter: Reporter,
+  what: string,
+): Promise<string | undefined> {
+  const pulled = await timed(tl, `pull (${what})`, () => t.exec(compose(stack, 'pull', '--quiet', ...services)));
+  if (pulled.code !== 0) return `pulling its images failed: ${lastLine(pulled.stderr)}`;
+  const up = await timed(tl, `up -d (${what})`, () => t.exec(compose(stack, 'up', '-d', ...services)));
+  if (up.code !== 0) return `docker compose up failed: ${lastLine(up.stderr)}`;
+  return timed(tl, `health gate (${what})`, () => gate(t, stack, services, check, reporter));
+}
+
+async function gate(
+  t: Transport,
+  stack: Stack,
+  services: readonly string[],
+  check: GateSpec,
+  reporter: Reporter,
+): Promise<string | undefined> {
+  const v = check.values;
+  const timeoutMs = v.healthTimeout ?? 60_000;
+  const intervalMs = v.healthInterval ?? 2_000;
+  const deadline = Date.now() + timeoutMs;
+  if (check.gate.containers) {
+    for (;;) {
+      const states = await serviceStates(t, stack, services);
+      const names = services.length ? services : [...new Set(states.map((s) => s.service))];
+      const verdict = containersVerdict(states, names);
+      if (verdict.ready) {
+        reporter.info(`containers: ${verdict.why}`);
+        break;
+      }
+      if (verdict.final || Date.now() >= deadline) return `containers: ${verdict.why}`;
+      await sleep(Math.min(intervalMs, 1000));
+    }
+  }
+  if (check.gate.url) {
+    const options = healthOptions({
+      url: v.healthUrl!,
+      ...(v.healthExpectStatus ? { expectStatus: v.healthExpectStatus } : {}),
+      ...(v.healthExpectBody ? { expectBody: v.healthExpectBody } : {}),
+      ...(v.healthExpectJson ? { expectJson: v.healthExpectJson } : {}),
+      timeout: Math.max(1000, deadline - Date.now()),
+      interval: intervalMs,
+      requestTimeout: v.healthRequestTimeout ?? 5_000,
+      healthyThreshold: v.healthHealthyThreshold ?? 1,
+      ...(v.healthHeaders ? { headers: v.healthHeaders } : {}),
+    });
+    for (const value of Object.values(options.headers)) reporter.secret(value);
+    const openTunnel = v.healthViaSsh
+      ? async (host: string, port: number): Promise<Tunnel> => {
+          const f = await t.forward(host, port);
+          return { host: f.localHost, port: f.localPort, close: () => f.close() };
+        }
+      : undefined;
+    const result = await checkHealth(options, { reporter, ...(openTunnel ? { openTunnel } : {}) });
+    if (!result.healthy) return describeFailure(result, options);
+    reporter.info(`✓ ${v.healthUrl} healthy after ${result.attempts} attempt(s)`);
+  }
+  return undefined;
+}
+
+/** What the failing containers said: their last log lines and their healthcheck's own log. */
+async function showFailure(t: Transport, stack: Stack, services: readonly string[], reporter: Reporter) {
+  const logs = await t.exec(compose(stack, 'logs', '--no-color', '--tail', '30', ...services));
+  const states = await serviceStates(t, stack, services);
+  await reporter.group('What the failing containers said', async () => {
+    for (const s of states) {
+      reporter.info(
+        `${s.name}: ${s.status}${s.health ? `, ${s.health}` : ''}, ${s.restarts} restart(s), image ${s.image}`,
+      );
+      for (const line of s.healthLog) reporter.info(`  healthcheck ${line}`);
+    }
+    // compose writes terminal control sequences (erase line) even with --no-color; a log is plain text.
+    const text = `${logs.stdout}${logs.stderr}`.replace(TERMINAL_CONTROL, '');
+    for (const line of text.trim().split('\n').slice(-60)) reporter.info(line);
+  });
+}
+
+/** A user's hook: their own shell text, run by sh in app-dir, with the release's facts as variables (not pasted in). */
+async function hook(
+  t: Transport,
+  appDir: string,
+  text: string,
+  facts: Record<string, string>,
+  name: string,
+  reporter: Reporter,
+): Promise<void> {
+  const runner = 'cd -- "$1" && shift && exec sh -ec "$1"';
+  const r = await t.exec(
+    cmd('env', ...Object.entries(facts).map(([k, val]) => `${k}=${val}`), 'sh', '-c', runner, 'belay', appDir, text),
+    { onStdout: (c) => reporter.info(c.toString().trimEnd()) },
+  );
+  if (r.code !== 0) throw new BelayError(`${name} failed (exit ${r.code}): ${lastLine(r.stderr) || 'no message'}.`);
+}
+
+function runFacts(): Pick<LockOwner, 'run' | 'actor'> {
+  const p = provenance();
+  return { ...(p.run?.url ? { run: p.run.url } : {}), ...(p.run?.actor ? { actor: p.run.actor } : {}) };
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new InputError('migrations', 'it is not JSON', "Pass the migrate step's applied output as it is.");
+  }
+}
+
+const lastLine = (text: string) => text.trim().split('\n').filter(Boolean).pop() ?? '';
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** `belay releases`: the release history on the first host. */
+export async function runReleases({ reporter, face, loaded }: RunContext): Promise<boolean> {
+  const v = loaded.values;
+  if (!v.app) throw missing('app', face);
+  const appDir = loaded.origin.appDir !== 'default' ? v.appDir! : `belay/${v.app}`;
+  const { targets, options } = resolveConnection(v, face);
+  const pool = new ConnectionPool(options, reporter);
+  try {
+    const store = new ReleaseStore(await pool.get(targets[0]!), appDir);
+    const [list, current] = await Promise.all([store.list(), store.current()]);
+    const rows = list.map((r) => [
+      r.id + (r.id === current ? ' ← current' : ''),
+      r.createdAt.replace('T', ' ').replace(/\.\d+Z$/, 'Z'),
+      r.outcome,
+      Object.entries(r.images)
+        .map(([s, ref]) => `${s}=${ref}`)
+        .join(' '),
+      r.run?.actor ?? '',
+    ]);
+    const table = markdownTable(['Release', 'Started', 'Status', 'Images', 'Actor'], rows);
+    reporter.info(list.length ? table : `no releases of ${v.app} in ${appDir}`);
+    reporter.summary(`### belay releases of ${v.app}\n\n${table}`);
+    reporter.setOutput(
+      'releases',
+      JSON.stringify(
+        list.map((r) => ({
+          id: r.id,
+          createdAt: r.createdAt,
+          outcome: r.outcome,
+          current: r.id === current,
+          images: r.images,
+          ...(r.run?.actor ? { actor: r.run.actor } : {}),
+        })),
+      ),
+    );
+    return true;
+  } finally {
+    await pool.closeAll();
+  }
+}
+
+/**
+ * `belay rollback [--release <id>]`: to the release before the current one, or a named one. Its images are pulled
+ * (present or pullable) before anything running is touched; then the same up and health gate as a deploy.
+ */
+export async function runRollback({ reporter, face, loaded }: RunContext): Promise<boolean> {
+  const v = loaded.values;
+  if (!v.app) throw missing('app', face);
+  if (!v.host) throw missing('host', face);
+  const appDir = loaded.origin.appDir !== 'default' ? v.appDir! : `belay/${v.app}`;
+  const check = gateSpec(v);
+  const { targets, options } = resolveConnection(v, face);
+  const pool = new ConnectionPool(options, reporter);
+  const tl = timeline();
+  let status: DeployStatus = 'failed';
+  try {
+    for (const target of targets) {
+      const t = await pool.get(target);
+      const cli = await detectCompose(t);
+      const store = new ReleaseStore(t, appDir);
+      const current = await store.current();
+      const list = await store.list();
+      const to = v.release
+        ? list.find((r) => r.id === v.release)
+        : [...list].reverse().find((r) => r.id !== current && r.outcome === 'deployed');
+      if (!to) {
+        throw new InputError(
+          'release',
+          v.release
+            ? `there is no release ${v.release} of ${v.app} on ${t.label}`
+            : `there is no earlier healthy release of ${v.app} on ${t.label}`,
+          `See them with belay releases; the newest are: ${
+            list
+              .slice(-5)
+              .map((r) => r.id)
+              .join(', ') || 'none'
+          }.`,
+        );
+      }
+      const owner: LockOwner = {
+        release: to.id,
+        ...runFacts(),
+        host: hostname(),
+        pid: process.pid,
+        time: new Date().toISOString(),
+      };
+      const lock = await acquireDeployLock(t, appDir, owner, {
+        timeoutMs: v.lockTimeout ?? 5 * 60_000,
+        staleAfterMs: v.lockStaleAfter ?? 3_600_000,
+        progress: (waited) =>
+          reporter.info(`waiting for the deploy lock on ${t.label} (${formatDuration(waited)} so far)`),
+        warn: (message) => reporter.warn(message),
+      });
+      try {
+        const stack = stackOf(to, store, cli, appDir);
+        const pulled = await t.exec(compose(stack, 'pull', '--quiet', ...to.services));
+        if (pulled.code !== 0) {
+          throw new BelayError(
+            `The images of ${to.id} cannot be pulled on ${t.label} (${lastLine(pulled.stderr)}): nothing was changed.`,
+          );
+        }
+        const failure = await bringUp(t, stack, to.services, check, tl, reporter, `rollback to ${to.id}`);
+        if (failure) {
+          await showFailure(t, stack, to.services, reporter);
+          reporter.error(`Release ${to.id} is not healthy on ${t.label}: ${failure}.`);
+          status = 'rollback-failed';
+          break;
+        }
+        await store.setCurrent(to.id);
+        if (current) await store.update(current, { outcome: 'rolled-back' }).catch(() => undefined);
+        await store.update(to.id, { outcome: 'deployed', finishedAt: new Date().toISOString() });
+        reporter.setOutput('previous-release-id', current ?? '');
+        reporter.setOutput('release-id', to.id);
+        status = 'deployed';
+        reporter.info(`✓ ${t.label} is on release ${to.id} again, healthy`);
+      } finally {
+        await lock.release().catch(() => undefined);
+      }
+    }
+  } finally {
+    await pool.closeAll();
+    reporter.setOutput('status', status);
+    reporter.summary(`### belay rollback ${v.app}: ${status}\n\n${markdownTable(['Step', 'Took'], tl.rows)}`);
+  }
+  return status === 'deployed';
+}
