@@ -54,7 +54,7 @@ export function renderRootActionYml(): string {
     action: 'belay',
     title: 'belay',
     description:
-      'Ship self-hosted apps safely: health checks, server doctor, and (soon) build, backup, migrate, deploy and rollback over SSH. Pick the work with `command`.',
+      'Ship self-hosted apps safely over SSH: build, verified backups and restores, checksum-verified migrations, deploys with a health gate and automatic rollback, health checks and a server doctor. Pick the work with `command`.',
     inputs: keys,
     required: [],
     outputs: Object.assign({}, ...COMMAND_LIST.map((c) => c.outputs)) as Record<string, string>,
