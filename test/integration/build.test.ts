@@ -129,7 +129,9 @@ describe('build, push, digest', () => {
     const error = r.stdout.split('\n').find((l) => l.startsWith('::error'));
     expect(error).toMatch(/^::error title=Image build failed,file=Dockerfile,line=3::docker buildx build failed/);
     expect(error).toContain('at step [2/2] RUN');
-    expect(error).toContain('compiling app%0A  error: missing semicolon');
+    // The step's stdout and stderr lines, in whichever order BuildKit interleaved them.
+    expect(error).toContain('%0A  compiling app%0A');
+    expect(error).toContain('%0A  error: missing semicolon%0A');
     expect(r.outputs.digest ?? '').toBe('');
   });
 });
