@@ -1,19 +1,13 @@
-// One ncc bundle per action in dist/<action>/index.js, the root action in dist/belay, and the CLI in dist/cli.
+// The ncc bundles of belay (dist/belay, dist/cli) and a launcher per sub-action (dist/<action>/index.js).
 // The output must be byte-for-byte reproducible: CI rebuilds and fails when dist/ changes.
-import { mkdirSync, readFileSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
 import ncc from '@vercel/ncc';
 
 const { version } = JSON.parse(readFileSync('package.json', 'utf8'));
+// Two bundles: every action's code in dist/belay, the CLI in dist/cli. A sub-action's dist/<action>/index.js
+// (the main its action.yml names) is a launcher that names its command and imports dist/belay: one copy of the
+// code instead of one per action.
 const entries = {
-  'health-check': 'src/actions/health-check.ts',
-  doctor: 'src/actions/doctor.ts',
-  migrate: 'src/actions/migrate.ts',
-  backup: 'src/actions/backup.ts',
-  restore: 'src/actions/restore.ts',
-  deploy: 'src/actions/deploy.ts',
-  rollback: 'src/actions/rollback.ts',
-  releases: 'src/actions/releases.ts',
-  'build-image': 'src/actions/build-image.ts',
   belay: 'src/actions/main.ts',
   cli: 'src/cli/index.ts',
 };
@@ -64,4 +58,21 @@ for (const [name, entry] of Object.entries(entries)) {
   console.log(
     `dist/${name}/${main}  ${(size / 1024).toFixed(0)} KiB${kept.length ? `  + ${kept.map(([f]) => f).join(', ')}` : ''}`,
   );
+}
+
+// A launcher per sub-action: the command comes from the action's folder, as COMMANDS in src/config/commands.ts
+// names it (`cli` is the command, `action` the folder; the action.yml runs ../../dist/<folder>/index.js).
+for (const folder of readdirSync('actions').sort()) {
+  const yml = readFileSync(`actions/${folder}/action.yml`, 'utf8');
+  const main = /^\s+main: \.\.\/\.\.\/dist\/([\w-]+)\/index\.js$/m.exec(yml)?.[1];
+  if (!main) continue; // a composite action
+  const command = /^# belay-command: ([\w-]+)$/m.exec(yml)?.[1];
+  if (!command) throw new Error(`actions/${folder}/action.yml names no belay command (run npm run generate)`);
+  rmSync(`dist/${main}`, { recursive: true, force: true });
+  mkdirSync(`dist/${main}`, { recursive: true });
+  writeFileSync(
+    `dist/${main}/index.js`,
+    `// belay ${command}: the code is in dist/belay.\nglobalThis.belayCommand = '${command}';\nawait import('../belay/index.js');\n`,
+  );
+  console.log(`dist/${main}/index.js  launcher for ${command}`);
 }

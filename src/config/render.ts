@@ -43,7 +43,8 @@ export function renderActionYml(command: CommandDef, main: string): string {
     outputs: Object.fromEntries(Object.entries(command.outputs).map(([name, description]) => [name, { description }])),
     runs: { using: 'node24', main },
   };
-  return HEADER + stringify(doc, { lineWidth: 0 });
+  // The command the action's launcher (dist/<action>/index.js, written by scripts/bundle.mjs) runs.
+  return `${HEADER}# belay-command: ${command.cli}\n${stringify(doc, { lineWidth: 0 })}`;
 }
 
 /** The root action: every command behind one `command` input. */

@@ -1,3 +1,0 @@
-import { runAction } from './run.js';
-
-await runAction('rollback');
