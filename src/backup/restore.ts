@@ -12,10 +12,8 @@ import type { RunContext } from '../engine.js';
 import { markdownTable, type Reporter } from '../report/reporter.js';
 import { BACKUP_ID, type Manifest } from './manifest.js';
 import { cmd } from '../core/command.js';
-import { containerSpec } from '../database/reach.js';
-import { findContainer } from '../server/docker.js';
 import { compareCounts, countTables, lastLine, pgCommand, stdinFor } from './postgres.js';
-import { checkSqliteFile, sqliteName, type SqlitePlace } from './sqlite.js';
+import { checkSqliteFile, sqliteName, sqlitePlace } from './sqlite.js';
 import { onServer, openPgSession, type OnServer, type PgSession } from './session.js';
 import type pg from 'pg';
 
@@ -130,10 +128,7 @@ async function restoreSqlite({ reporter, face, loaded }: Pick<RunContext, 'repor
   return onServer(v, face, reporter, async (s) => {
     const manifest = await pick(s, v, wanted, 'sqlite', name);
     await checkUnchanged(s, manifest, reporter);
-    const spec = containerSpec(v);
-    const place: SqlitePlace = spec
-      ? { kind: 'container', container: await findContainer(s.t, spec, s.user) }
-      : { kind: 'host' };
+    const place = await sqlitePlace(s.t, v, s.user);
     const stamp = new Date()
       .toISOString()
       .replace(/[-:]/g, '')

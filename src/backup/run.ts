@@ -25,9 +25,7 @@ import {
 } from './postgres.js';
 import { planOffsite, sendOffsite } from './offsite.js';
 import { applyRetention } from './retention.js';
-import { sqliteCopy, sqliteName, sqliteVersion, type SqlitePlace } from './sqlite.js';
-import { containerSpec } from '../database/reach.js';
-import { findContainer } from '../server/docker.js';
+import { sqliteCopy, sqliteName, sqlitePlace, sqliteVersion } from './sqlite.js';
 import { onServer, openPgSession, type OnServer, type PgSession } from './session.js';
 import type { BackupStore } from './store.js';
 import { quoteIdent } from '../database/connect.js';
@@ -206,10 +204,7 @@ async function backupPostgres(s: OnServer, v: Values, reporter: Reporter): Promi
  */
 async function backupSqlite(s: OnServer, v: Values, reporter: Reporter): Promise<Manifest> {
   const { t, store } = s;
-  const spec = containerSpec(v);
-  const place: SqlitePlace = spec
-    ? { kind: 'container', container: await findContainer(t, spec, s.user) }
-    : { kind: 'host' };
+  const place = await sqlitePlace(t, v, s.user);
   const tool = await sqliteVersion(t, place);
   return keepVerified(store, v, 'sqlite', async (partial) => {
     reporter.info(`copying ${v.sqlitePath} with ${tool} to ${store.path(partial)}`);

@@ -9,7 +9,8 @@
  */
 import { cmd } from '../core/command.js';
 import { BelayError } from '../core/errors.js';
-import type { FoundContainer } from '../server/docker.js';
+import { containerSpec, type DatabaseValues } from '../database/reach.js';
+import { findContainer, type FoundContainer } from '../server/docker.js';
 import type { Transport } from '../transport/types.js';
 import { lastLine, type TableCount } from './postgres.js';
 
@@ -18,6 +19,12 @@ export type SqlitePlace =
   { readonly kind: 'host' } | { readonly kind: 'container'; readonly container: FoundContainer };
 
 const SAFE_NAME = /^[A-Za-z0-9._-]+$/;
+
+/** In the container of db-service / db-container when one is named, else on the host. */
+export async function sqlitePlace(t: Transport, v: DatabaseValues, user: string): Promise<SqlitePlace> {
+  const spec = containerSpec(v);
+  return spec ? { kind: 'container', container: await findContainer(t, spec, user) } : { kind: 'host' };
+}
 
 /** A SQLite database's name in manifests and for confirm: `database` when given, else the file's name. */
 export const sqliteName = (v: { readonly database?: string; readonly sqlitePath?: string }) =>

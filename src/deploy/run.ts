@@ -43,6 +43,10 @@ export interface DeployPlan extends GateSpec {
   readonly services: readonly string[];
 }
 
+/** app-dir as given, else `belay/<app>` under the SSH user's home (the schema's default is for doctor). */
+const appDirOf = (loaded: RunContext['loaded']) =>
+  loaded.origin.appDir !== 'default' ? loaded.values.appDir! : `belay/${loaded.values.app}`;
+
 /** What the health gate checks, from the health and health-* inputs. */
 export interface GateSpec {
   readonly gate: { readonly url: boolean; readonly containers: boolean };
@@ -60,7 +64,8 @@ export function gateSpec(v: Values): GateSpec {
   return { gate: { url, containers }, values: v };
 }
 
-export function planDeploy(v: Values, face: RunContext['face'], cwd: string, appDirGiven: boolean): DeployPlan {
+export function planDeploy(loaded: RunContext['loaded'], face: RunContext['face'], cwd: string): DeployPlan {
+  const v = loaded.values;
   if (!v.app) throw missing('app', face);
   if (!v.host) throw missing('host', face);
   if (!v.composeFile === !v.composeRemote) {
@@ -104,7 +109,7 @@ export function planDeploy(v: Values, face: RunContext['face'], cwd: string, app
   const check = gateSpec(v);
   return {
     app: v.app,
-    appDir: appDirGiven ? v.appDir! : `belay/${v.app}`,
+    appDir: appDirOf(loaded),
     composeFiles: composeFiles.map(({ name, content }) => ({ name, content })),
     ...(v.composeRemote ? { composeRemote: v.composeRemote } : {}),
     ...(env !== undefined ? { env } : {}),
@@ -230,7 +235,7 @@ async function timed<T>(tl: Timeline, name: string, work: () => Promise<T>): Pro
 }
 
 export async function runDeploy({ reporter, face, loaded, cwd }: RunContext): Promise<boolean> {
-  const plan = planDeploy(loaded.values, face, cwd, loaded.origin.appDir !== 'default');
+  const plan = planDeploy(loaded, face, cwd);
   if (plan.env)
     for (const line of plan.env.split('\n')) if (line) reporter.secret(line.slice(line.indexOf('=') + 2, -1));
   const { targets, options } = resolveConnection(plan.values, face);
@@ -516,7 +521,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export async function runReleases({ reporter, face, loaded }: RunContext): Promise<boolean> {
   const v = loaded.values;
   if (!v.app) throw missing('app', face);
-  const appDir = loaded.origin.appDir !== 'default' ? v.appDir! : `belay/${v.app}`;
+  const appDir = appDirOf(loaded);
   const { targets, options } = resolveConnection(v, face);
   const pool = new ConnectionPool(options, reporter);
   try {
@@ -561,7 +566,7 @@ export async function runRollback({ reporter, face, loaded }: RunContext): Promi
   const v = loaded.values;
   if (!v.app) throw missing('app', face);
   if (!v.host) throw missing('host', face);
-  const appDir = loaded.origin.appDir !== 'default' ? v.appDir! : `belay/${v.app}`;
+  const appDir = appDirOf(loaded);
   const check = gateSpec(v);
   const { targets, options } = resolveConnection(v, face);
   const pool = new ConnectionPool(options, reporter);
