@@ -353,10 +353,6 @@ function isoWeek(d) {
 
 // EXTERNAL MODULE: ./src/backup/sqlite.ts
 var sqlite = __webpack_require__(7760);
-// EXTERNAL MODULE: ./src/database/reach.ts
-var reach = __webpack_require__(5570);
-// EXTERNAL MODULE: ./src/server/docker.ts
-var docker = __webpack_require__(3312);
 // EXTERNAL MODULE: ./src/backup/session.ts
 var backup_session = __webpack_require__(9770);
 // EXTERNAL MODULE: ./src/database/connect.ts
@@ -367,8 +363,6 @@ var connect = __webpack_require__(1119);
  * manifest, then prune by retention. On any failure the partial is removed and nothing is pruned, so older
  * backups are exactly as they were. `belay backup list` shows what is there.
  */
-
-
 
 
 
@@ -517,10 +511,7 @@ async function backupPostgres(s, v, reporter) {
  */
 async function backupSqlite(s, v, reporter) {
     const { t, store } = s;
-    const spec = (0,reach/* containerSpec */.$M)(v);
-    const place = spec
-        ? { kind: 'container', container: await (0,docker/* findContainer */.FA)(t, spec, s.user) }
-        : { kind: 'host' };
+    const place = await (0,sqlite/* sqlitePlace */.iA)(t, v, s.user);
     const tool = await (0,sqlite/* sqliteVersion */.dZ)(t, place);
     return keepVerified(store, v, 'sqlite', async (partial) => {
         reporter.info(`copying ${v.sqlitePath} with ${tool} to ${store.path(partial)}`);

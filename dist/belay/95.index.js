@@ -298,12 +298,15 @@ async function openPgSession(s, v, reporter, purpose, database = v.database) {
 /* harmony export */ __webpack_require__.d(__webpack_exports__, {
 /* harmony export */   BY: () => (/* binding */ checkSqliteFile),
 /* harmony export */   dZ: () => (/* binding */ sqliteVersion),
+/* harmony export */   iA: () => (/* binding */ sqlitePlace),
 /* harmony export */   ov: () => (/* binding */ sqliteCopy),
 /* harmony export */   qB: () => (/* binding */ sqliteName)
 /* harmony export */ });
 /* harmony import */ var _core_command_js__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(6102);
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(4296);
-/* harmony import */ var _postgres_js__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(2451);
+/* harmony import */ var _database_reach_js__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(5570);
+/* harmony import */ var _server_docker_js__WEBPACK_IMPORTED_MODULE_3__ = __webpack_require__(3312);
+/* harmony import */ var _postgres_js__WEBPACK_IMPORTED_MODULE_4__ = __webpack_require__(2451);
 /**
  * SQLite backups on the server: an online copy made by SQLite itself (`.backup`, which copies a consistent
  * snapshot page by page while the app keeps writing), never a plain `cp` of a live file. The copy is checked with
@@ -316,7 +319,14 @@ async function openPgSession(s, v, reporter, purpose, database = v.database) {
 
 
 
+
+
 const SAFE_NAME = /^[A-Za-z0-9._-]+$/;
+/** In the container of db-service / db-container when one is named, else on the host. */
+async function sqlitePlace(t, v, user) {
+    const spec = (0,_database_reach_js__WEBPACK_IMPORTED_MODULE_2__/* .containerSpec */ .$M)(v);
+    return spec ? { kind: 'container', container: await (0,_server_docker_js__WEBPACK_IMPORTED_MODULE_3__/* .findContainer */ .FA)(t, spec, user) } : { kind: 'host' };
+}
 /** A SQLite database's name in manifests and for confirm: `database` when given, else the file's name. */
 const sqliteName = (v) => v.database ?? (v.sqlitePath ?? '').split('/').pop() ?? '';
 /** sqlite3's own version, refusing a server (or container) without the shell. */
@@ -343,7 +353,7 @@ async function sqliteCopy(t, place, dbPath, dir, name) {
         const script = 'cd -- "$1" && { [ -f "$2" ] || { echo "no such file: $2" >&2; exit 3; }; } && exec sqlite3 -bail "$2" "$3"';
         const r = await t.exec((0,_core_command_js__WEBPACK_IMPORTED_MODULE_0__/* .cmd */ .HW)('sh', '-c', script, 'belay', dir, dbPath, `.backup '${name}'`));
         if (r.code !== 0)
-            throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .BelayError */ .oT(`sqlite3 .backup of ${dbPath} failed: ${(0,_postgres_js__WEBPACK_IMPORTED_MODULE_2__/* .lastLine */ .fM)(r.stderr) || `exit ${r.code}`}.`);
+            throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .BelayError */ .oT(`sqlite3 .backup of ${dbPath} failed: ${(0,_postgres_js__WEBPACK_IMPORTED_MODULE_4__/* .lastLine */ .fM)(r.stderr) || `exit ${r.code}`}.`);
         return checkSqliteFile(t, place, `${dir}/${name}`);
     }
     const inside = `/tmp/belay-${name}`;
@@ -354,11 +364,11 @@ async function sqliteCopy(t, place, dbPath, dir, name) {
     try {
         const r = await t.exec((0,_core_command_js__WEBPACK_IMPORTED_MODULE_0__/* .cmd */ .HW)('docker', 'exec', id, 'sqlite3', '-bail', dbPath, `.backup '${inside}'`));
         if (r.code !== 0)
-            throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .BelayError */ .oT(`sqlite3 .backup of ${dbPath} failed: ${(0,_postgres_js__WEBPACK_IMPORTED_MODULE_2__/* .lastLine */ .fM)(r.stderr) || `exit ${r.code}`}.`);
+            throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .BelayError */ .oT(`sqlite3 .backup of ${dbPath} failed: ${(0,_postgres_js__WEBPACK_IMPORTED_MODULE_4__/* .lastLine */ .fM)(r.stderr) || `exit ${r.code}`}.`);
         const tables = await checkSqliteFile(t, place, inside);
         const cp = await t.exec((0,_core_command_js__WEBPACK_IMPORTED_MODULE_0__/* .cmd */ .HW)('docker', 'cp', `${id}:${inside}`, `${dir}/${name}`));
         if (cp.code !== 0)
-            throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .BelayError */ .oT(`docker cp of the SQLite copy failed: ${(0,_postgres_js__WEBPACK_IMPORTED_MODULE_2__/* .lastLine */ .fM)(cp.stderr)}.`);
+            throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .BelayError */ .oT(`docker cp of the SQLite copy failed: ${(0,_postgres_js__WEBPACK_IMPORTED_MODULE_4__/* .lastLine */ .fM)(cp.stderr)}.`);
         return tables;
     }
     finally {
@@ -370,18 +380,18 @@ async function checkSqliteFile(t, place, path) {
     const sqlite = (...args) => t.exec(inPlace(place, ['sqlite3', '-bail', ...args]));
     const integrity = await sqlite(path, 'PRAGMA integrity_check;');
     if (integrity.code !== 0 || integrity.stdout.trim() !== 'ok') {
-        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .BelayError */ .oT(`The SQLite copy fails its integrity check: ${(0,_postgres_js__WEBPACK_IMPORTED_MODULE_2__/* .lastLine */ .fM)(integrity.stdout) || (0,_postgres_js__WEBPACK_IMPORTED_MODULE_2__/* .lastLine */ .fM)(integrity.stderr)}.`);
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .BelayError */ .oT(`The SQLite copy fails its integrity check: ${(0,_postgres_js__WEBPACK_IMPORTED_MODULE_4__/* .lastLine */ .fM)(integrity.stdout) || (0,_postgres_js__WEBPACK_IMPORTED_MODULE_4__/* .lastLine */ .fM)(integrity.stderr)}.`);
     }
     const list = await sqlite(path, "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name;");
     if (list.code !== 0)
-        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .BelayError */ .oT(`Cannot list the tables of the SQLite copy: ${(0,_postgres_js__WEBPACK_IMPORTED_MODULE_2__/* .lastLine */ .fM)(list.stderr)}.`);
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .BelayError */ .oT(`Cannot list the tables of the SQLite copy: ${(0,_postgres_js__WEBPACK_IMPORTED_MODULE_4__/* .lastLine */ .fM)(list.stderr)}.`);
     const names = list.stdout.split('\n').filter(Boolean);
     if (names.length === 0)
         return [];
     const query = names.map((n) => `SELECT '${n.replace(/'/g, "''")}', count(*) FROM "${n.replace(/"/g, '""')}"`);
     const counted = await sqlite('-separator', '\t', path, `${query.join(' UNION ALL ')};`);
     if (counted.code !== 0)
-        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .BelayError */ .oT(`Cannot count the rows of the SQLite copy: ${(0,_postgres_js__WEBPACK_IMPORTED_MODULE_2__/* .lastLine */ .fM)(counted.stderr)}.`);
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .BelayError */ .oT(`Cannot count the rows of the SQLite copy: ${(0,_postgres_js__WEBPACK_IMPORTED_MODULE_4__/* .lastLine */ .fM)(counted.stderr)}.`);
     return counted.stdout
         .split('\n')
         .filter(Boolean)

@@ -15,14 +15,12 @@ __webpack_require__.r(__webpack_exports__);
 /* harmony import */ var _core_duration_js__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(8571);
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(4296);
 /* harmony import */ var _database_connect_js__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(1119);
-/* harmony import */ var _report_reporter_js__WEBPACK_IMPORTED_MODULE_10__ = __webpack_require__(4969);
+/* harmony import */ var _report_reporter_js__WEBPACK_IMPORTED_MODULE_8__ = __webpack_require__(4969);
 /* harmony import */ var _manifest_js__WEBPACK_IMPORTED_MODULE_3__ = __webpack_require__(8726);
 /* harmony import */ var _core_command_js__WEBPACK_IMPORTED_MODULE_4__ = __webpack_require__(6102);
-/* harmony import */ var _database_reach_js__WEBPACK_IMPORTED_MODULE_5__ = __webpack_require__(5570);
-/* harmony import */ var _server_docker_js__WEBPACK_IMPORTED_MODULE_6__ = __webpack_require__(3312);
-/* harmony import */ var _postgres_js__WEBPACK_IMPORTED_MODULE_7__ = __webpack_require__(2451);
-/* harmony import */ var _sqlite_js__WEBPACK_IMPORTED_MODULE_8__ = __webpack_require__(7760);
-/* harmony import */ var _session_js__WEBPACK_IMPORTED_MODULE_9__ = __webpack_require__(9770);
+/* harmony import */ var _postgres_js__WEBPACK_IMPORTED_MODULE_5__ = __webpack_require__(2451);
+/* harmony import */ var _sqlite_js__WEBPACK_IMPORTED_MODULE_6__ = __webpack_require__(7760);
+/* harmony import */ var _session_js__WEBPACK_IMPORTED_MODULE_7__ = __webpack_require__(9770);
 /**
  * `belay restore` / the restore action. Nothing is touched until the backup is known good: its sha256 is checked
  * on the server, it is restored into a scratch database with exit-on-error, and the scratch copy's tables and row
@@ -30,8 +28,6 @@ __webpack_require__.r(__webpack_exports__);
  * `<db>_before_restore_<time>`), and if the second rename fails the first is undone. With target-database the
  * copy is simply given that name, beside the current database.
  */
-
-
 
 
 
@@ -53,7 +49,7 @@ async function runRestore({ reporter, face, loaded }) {
         throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .InputError */ .dz('db-user', 'it is required', 'Give the database user to restore as.');
     const target = v.targetDatabase ?? v.database;
     const wanted = checkRequest(v, target, v.targetDatabase ? 'creates' : 'replaces');
-    return (0,_session_js__WEBPACK_IMPORTED_MODULE_9__/* .onServer */ .z)(v, face, reporter, async (s) => {
+    return (0,_session_js__WEBPACK_IMPORTED_MODULE_7__/* .onServer */ .z)(v, face, reporter, async (s) => {
         const manifest = await pick(s, v, wanted);
         await checkUnchanged(s, manifest, reporter);
         // Connected to the maintenance database, so the database being replaced can be renamed.
@@ -64,7 +60,7 @@ async function runRestore({ reporter, face, loaded }) {
             reporter.setOutput('database', target);
             reporter.setOutput('kept-as', keptAs ?? '');
             reporter.summary(`### belay restore ${manifest.id}\n\n` +
-                (0,_report_reporter_js__WEBPACK_IMPORTED_MODULE_10__/* .markdownTable */ .Qj)(['Backup', 'Taken', 'Restored as', 'Previous database kept as', 'Tables', 'Rows'], [
+                (0,_report_reporter_js__WEBPACK_IMPORTED_MODULE_8__/* .markdownTable */ .Qj)(['Backup', 'Taken', 'Restored as', 'Previous database kept as', 'Tables', 'Rows'], [
                     [
                         manifest.id,
                         manifest.createdAt,
@@ -123,15 +119,12 @@ async function restoreSqlite({ reporter, face, loaded }) {
     if (v.targetDatabase) {
         throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .InputError */ .dz('target-database', 'SQLite restores replace sqlite-path', 'Leave target-database unset.');
     }
-    const name = (0,_sqlite_js__WEBPACK_IMPORTED_MODULE_8__/* .sqliteName */ .qB)(v);
+    const name = (0,_sqlite_js__WEBPACK_IMPORTED_MODULE_6__/* .sqliteName */ .qB)(v);
     const wanted = checkRequest(v, name, 'replaces');
-    return (0,_session_js__WEBPACK_IMPORTED_MODULE_9__/* .onServer */ .z)(v, face, reporter, async (s) => {
+    return (0,_session_js__WEBPACK_IMPORTED_MODULE_7__/* .onServer */ .z)(v, face, reporter, async (s) => {
         const manifest = await pick(s, v, wanted, 'sqlite', name);
         await checkUnchanged(s, manifest, reporter);
-        const spec = (0,_database_reach_js__WEBPACK_IMPORTED_MODULE_5__/* .containerSpec */ .$M)(v);
-        const place = spec
-            ? { kind: 'container', container: await (0,_server_docker_js__WEBPACK_IMPORTED_MODULE_6__/* .findContainer */ .FA)(s.t, spec, s.user) }
-            : { kind: 'host' };
+        const place = await (0,_sqlite_js__WEBPACK_IMPORTED_MODULE_6__/* .sqlitePlace */ .iA)(s.t, v, s.user);
         const stamp = new Date()
             .toISOString()
             .replace(/[-:]/g, '')
@@ -145,18 +138,18 @@ async function restoreSqlite({ reporter, face, loaded }) {
             ? (0,_core_command_js__WEBPACK_IMPORTED_MODULE_4__/* .cmd */ .HW)('docker', 'cp', source, `${place.container.id}:${staged}`)
             : (0,_core_command_js__WEBPACK_IMPORTED_MODULE_4__/* .cmd */ .HW)('cp', '--', source, staged));
         if (copied.code !== 0)
-            throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .BelayError */ .oT(`Cannot copy the backup next to ${v.sqlitePath}: ${(0,_postgres_js__WEBPACK_IMPORTED_MODULE_7__/* .lastLine */ .fM)(copied.stderr)}.`);
+            throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .BelayError */ .oT(`Cannot copy the backup next to ${v.sqlitePath}: ${(0,_postgres_js__WEBPACK_IMPORTED_MODULE_5__/* .lastLine */ .fM)(copied.stderr)}.`);
         let swapped = false;
         try {
-            const problems = (0,_postgres_js__WEBPACK_IMPORTED_MODULE_7__/* .compareCounts */ .G8)(manifest.tables, await (0,_sqlite_js__WEBPACK_IMPORTED_MODULE_8__/* .checkSqliteFile */ .BY)(s.t, place, staged));
+            const problems = (0,_postgres_js__WEBPACK_IMPORTED_MODULE_5__/* .compareCounts */ .G8)(manifest.tables, await (0,_sqlite_js__WEBPACK_IMPORTED_MODULE_6__/* .checkSqliteFile */ .BY)(s.t, place, staged));
             if (problems.length) {
                 throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .BelayError */ .oT(`The restored copy does not match the backup's manifest: ${problems.slice(0, 5).join('; ')}. ${v.sqlitePath} was not touched.`);
             }
             const r = await s.t.exec(inPlace('sh', '-c', SQLITE_SWAP, 'belay', v.sqlitePath, staged, keptAs));
             if (r.code === 2)
-                throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .BelayError */ .oT(`Cannot move the restored copy into place: ${(0,_postgres_js__WEBPACK_IMPORTED_MODULE_7__/* .lastLine */ .fM)(r.stderr)}. The swap was undone: ${v.sqlitePath} is as it was.`);
+                throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .BelayError */ .oT(`Cannot move the restored copy into place: ${(0,_postgres_js__WEBPACK_IMPORTED_MODULE_5__/* .lastLine */ .fM)(r.stderr)}. The swap was undone: ${v.sqlitePath} is as it was.`);
             if (r.code !== 0)
-                throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .BelayError */ .oT(`Cannot move ${v.sqlitePath} aside: ${(0,_postgres_js__WEBPACK_IMPORTED_MODULE_7__/* .lastLine */ .fM)(r.stderr)}. It was not touched.`);
+                throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .BelayError */ .oT(`Cannot move ${v.sqlitePath} aside: ${(0,_postgres_js__WEBPACK_IMPORTED_MODULE_5__/* .lastLine */ .fM)(r.stderr)}. It was not touched.`);
             swapped = true;
         }
         finally {
@@ -188,10 +181,10 @@ async function pick(s, v, wanted, engine = 'postgres', database = v.database) {
 }
 async function openMaintenanceSession(s, v, reporter) {
     try {
-        return await (0,_session_js__WEBPACK_IMPORTED_MODULE_9__/* .openPgSession */ .A)(s, v, reporter, 'belay restore', 'postgres');
+        return await (0,_session_js__WEBPACK_IMPORTED_MODULE_7__/* .openPgSession */ .A)(s, v, reporter, 'belay restore', 'postgres');
     }
     catch {
-        return (0,_session_js__WEBPACK_IMPORTED_MODULE_9__/* .openPgSession */ .A)(s, v, reporter, 'belay restore');
+        return (0,_session_js__WEBPACK_IMPORTED_MODULE_7__/* .openPgSession */ .A)(s, v, reporter, 'belay restore');
     }
 }
 async function restoreInto(s, session, manifest, target, replace, reporter) {
@@ -215,14 +208,14 @@ async function restoreInto(s, session, manifest, target, replace, reporter) {
     let swapped = false;
     try {
         reporter.info(`restoring into ${scratch}`);
-        const r = await s.t.exec((0,_postgres_js__WEBPACK_IMPORTED_MODULE_7__/* .pgCommand */ .XZ)(session.place, session.login, { stdinFrom: s.store.path(manifest.file) }, 'pg_restore', '--exit-on-error', '--no-owner', '-d', scratch), { stdin: (0,_postgres_js__WEBPACK_IMPORTED_MODULE_7__/* .stdinFor */ .Qn)(session.login) });
+        const r = await s.t.exec((0,_postgres_js__WEBPACK_IMPORTED_MODULE_5__/* .pgCommand */ .XZ)(session.place, session.login, { stdinFrom: s.store.path(manifest.file) }, 'pg_restore', '--exit-on-error', '--no-owner', '-d', scratch), { stdin: (0,_postgres_js__WEBPACK_IMPORTED_MODULE_5__/* .stdinFor */ .Qn)(session.login) });
         if (r.code !== 0) {
-            throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .BelayError */ .oT(`pg_restore failed: ${(0,_postgres_js__WEBPACK_IMPORTED_MODULE_7__/* .lastLine */ .fM)(r.stderr)}. ${target} was not touched.`);
+            throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .BelayError */ .oT(`pg_restore failed: ${(0,_postgres_js__WEBPACK_IMPORTED_MODULE_5__/* .lastLine */ .fM)(r.stderr)}. ${target} was not touched.`);
         }
         const copy = await session.connectTo(scratch, 'belay restore check');
         let problems;
         try {
-            problems = (0,_postgres_js__WEBPACK_IMPORTED_MODULE_7__/* .compareCounts */ .G8)(manifest.tables, await (0,_postgres_js__WEBPACK_IMPORTED_MODULE_7__/* .countTables */ .zF)(copy));
+            problems = (0,_postgres_js__WEBPACK_IMPORTED_MODULE_5__/* .compareCounts */ .G8)(manifest.tables, await (0,_postgres_js__WEBPACK_IMPORTED_MODULE_5__/* .countTables */ .zF)(copy));
         }
         finally {
             await copy.end().catch(() => undefined);

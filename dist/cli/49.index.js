@@ -631,9 +631,15 @@ class SshTransport {
     }
     openChannel(commandText, rendered) {
         return new Promise((resolve, reject) => {
-            const fail = (err) => reject(this.lostReason
-                ? connectionGone(this.label, this.lostReason, `run: ${commandPreview(rendered)}`)
-                : new errors/* BelayError */.oT(`Could not start a command on ${this.label}: ${err.message}.`));
+            // Gone before the command was asked for: it never ran. Lost while it was being started: the server may have
+            // started it already (a command can even end the connection before its channel is confirmed).
+            const goneBefore = this.lostReason;
+            // Deferred a turn, like a dropped channel's close: the client's own events record why the connection went.
+            const fail = (err) => void setImmediate(() => reject(goneBefore
+                ? connectionGone(this.label, goneBefore, `run: ${commandPreview(rendered)}`)
+                : this.lostReason
+                    ? connectionLost(this.target, rendered, this.lostReason)
+                    : new errors/* BelayError */.oT(`Could not start a command on ${this.label}: ${err.message}.`)));
             try {
                 this.client.exec(commandText, (err, channel) => (err ? fail(err) : resolve(channel)));
             }

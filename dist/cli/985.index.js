@@ -730,6 +730,8 @@ const SERVICE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 /** ESC [ … letter: cursor and erase sequences in compose's output. */
 const TERMINAL_CONTROL = new RegExp(`${String.fromCharCode(27)}\\[[0-9;?]*[A-Za-z]`, 'g');
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** app-dir as given, else `belay/<app>` under the SSH user's home (the schema's default is for doctor). */
+const appDirOf = (loaded) => loaded.origin.appDir !== 'default' ? loaded.values.appDir : `belay/${loaded.values.app}`;
 function gateSpec(v) {
     const mode = v.health ?? 'auto';
     if ((mode === 'url' || mode === 'both') && !v.healthUrl) {
@@ -741,7 +743,8 @@ function gateSpec(v) {
     const containers = mode === 'containers' || mode === 'both' || mode === 'auto';
     return { gate: { url, containers }, values: v };
 }
-function planDeploy(v, face, cwd, appDirGiven) {
+function planDeploy(loaded, face, cwd) {
+    const v = loaded.values;
     if (!v.app)
         throw (0,load/* missing */.L)('app', face);
     if (!v.host)
@@ -776,7 +779,7 @@ function planDeploy(v, face, cwd, appDirGiven) {
     const check = gateSpec(v);
     return {
         app: v.app,
-        appDir: appDirGiven ? v.appDir : `belay/${v.app}`,
+        appDir: appDirOf(loaded),
         composeFiles: composeFiles.map(({ name, content }) => ({ name, content })),
         ...(v.composeRemote ? { composeRemote: v.composeRemote } : {}),
         ...(env !== undefined ? { env } : {}),
@@ -883,7 +886,7 @@ async function timed(tl, name, work) {
     }
 }
 async function runDeploy({ reporter, face, loaded, cwd }) {
-    const plan = planDeploy(loaded.values, face, cwd, loaded.origin.appDir !== 'default');
+    const plan = planDeploy(loaded, face, cwd);
     if (plan.env)
         for (const line of plan.env.split('\n'))
             if (line)
@@ -1127,7 +1130,7 @@ async function runReleases({ reporter, face, loaded }) {
     const v = loaded.values;
     if (!v.app)
         throw (0,load/* missing */.L)('app', face);
-    const appDir = loaded.origin.appDir !== 'default' ? v.appDir : `belay/${v.app}`;
+    const appDir = appDirOf(loaded);
     const { targets, options } = (0,connection/* resolveConnection */.X)(v, face);
     const pool = new transport_pool/* ConnectionPool */.j(options, reporter);
     try {
@@ -1169,7 +1172,7 @@ async function runRollback({ reporter, face, loaded }) {
         throw (0,load/* missing */.L)('app', face);
     if (!v.host)
         throw (0,load/* missing */.L)('host', face);
-    const appDir = loaded.origin.appDir !== 'default' ? v.appDir : `belay/${v.app}`;
+    const appDir = appDirOf(loaded);
     const check = gateSpec(v);
     const { targets, options } = (0,connection/* resolveConnection */.X)(v, face);
     const pool = new transport_pool/* ConnectionPool */.j(options, reporter);
