@@ -14,6 +14,8 @@ export interface RunContext {
   readonly loaded: Loaded;
   /** The workspace (action) or current directory (CLI): relative paths such as `dir` start here. */
   readonly cwd: string;
+  /** In an action's post step: what its main step saved (`Reporter.saveState`). */
+  readonly state?: (name: string) => string;
 }
 
 /** A capability returns true when it did what was asked; false after it has reported why not. */
@@ -35,7 +37,23 @@ const CAPABILITIES: Record<CommandName, Capability> = {
   build: async (ctx) => (await import('./build/run.js')).runBuild(ctx),
 };
 
-export async function execute(name: CommandName, sources: Sources, reporter: Reporter): Promise<number> {
+/**
+ * Post steps (the runner runs them after the job, also when it was cancelled): what a main step may have left
+ * behind. deploy and rollback release a deploy lock their main step could not (see src/deploy/run.ts).
+ */
+const POST_CAPABILITIES: Partial<Record<CommandName, Capability>> = {
+  deploy: async (ctx) => (await import('./deploy/run.js')).releaseLeftLocks(ctx),
+  rollback: async (ctx) => (await import('./deploy/run.js')).releaseLeftLocks(ctx),
+};
+
+export const hasPostStep = (name: CommandName): boolean => name in POST_CAPABILITIES;
+
+export async function execute(
+  name: CommandName,
+  sources: Sources,
+  reporter: Reporter,
+  post?: { readonly state: (name: string) => string },
+): Promise<number> {
   // Secret values given directly are masked first, so even a failure while loading cannot show them.
   for (const key of COMMANDS[name].inputs) {
     if (!('secret' in INPUTS[key] && INPUTS[key].secret)) continue;
@@ -45,7 +63,10 @@ export async function execute(name: CommandName, sources: Sources, reporter: Rep
     const loaded = loadConfig(COMMANDS[name], sources);
     for (const secret of loaded.secrets) reporter.secret(secret);
     if (loaded.configFile) reporter.debug(`settings from ${loaded.configFile}`);
-    return (await CAPABILITIES[name]({ reporter, face: sources.face, loaded, cwd: sources.cwd })) ? 0 : 1;
+    const ctx: RunContext = { reporter, face: sources.face, loaded, cwd: sources.cwd, ...(post ? post : {}) };
+    const capability = post ? POST_CAPABILITIES[name] : CAPABILITIES[name];
+    if (!capability) return 0;
+    return (await capability(ctx)) ? 0 : 1;
   } catch (err) {
     reporter.error(describeError(err));
     if (err instanceof Error && err.stack) reporter.debug(err.stack);

@@ -5,6 +5,96 @@ export const id = 847;
 export const ids = [847];
 export const modules = {
 
+/***/ 8726:
+/***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
+
+/* harmony export */ __webpack_require__.d(__webpack_exports__, {
+/* harmony export */   Hr: () => (/* binding */ BACKUP_ID),
+/* harmony export */   W7: () => (/* binding */ fileOf),
+/* harmony export */   Ye: () => (/* binding */ parseManifests),
+/* harmony export */   _H: () => (/* binding */ newBackupId),
+/* harmony export */   aH: () => (/* binding */ provenance)
+/* harmony export */ });
+/* unused harmony export manifestSchema */
+/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(7598);
+/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__webpack_require__.n(node_crypto__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var zod__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(9691);
+/**
+ * The manifest written next to each backup file on the server (`<id>.json`). It exists only for a backup that was
+ * written completely and verified, so "has a manifest" is what makes a file one of belay's good backups.
+ */
+
+
+const table = zod__WEBPACK_IMPORTED_MODULE_1__/* .object */ .Ikc({ name: zod__WEBPACK_IMPORTED_MODULE_1__/* .string */ .YjP(), rows: zod__WEBPACK_IMPORTED_MODULE_1__/* .number */ .aig().int().nonnegative() });
+const manifestSchema = zod__WEBPACK_IMPORTED_MODULE_1__/* .object */ .Ikc({
+    belay: zod__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .euz(1),
+    id: zod__WEBPACK_IMPORTED_MODULE_1__/* .string */ .YjP(),
+    app: zod__WEBPACK_IMPORTED_MODULE_1__/* .string */ .YjP(),
+    engine: zod__WEBPACK_IMPORTED_MODULE_1__/* ["enum"] */ .k5n(['postgres', 'sqlite']),
+    database: zod__WEBPACK_IMPORTED_MODULE_1__/* .string */ .YjP(),
+    label: zod__WEBPACK_IMPORTED_MODULE_1__/* .string */ .YjP().optional(),
+    /** File name, in the same directory as the manifest. */
+    file: zod__WEBPACK_IMPORTED_MODULE_1__/* .string */ .YjP(),
+    size: zod__WEBPACK_IMPORTED_MODULE_1__/* .number */ .aig().int().nonnegative(),
+    sha256: zod__WEBPACK_IMPORTED_MODULE_1__/* .string */ .YjP().regex(/^[0-9a-f]{64}$/),
+    createdAt: zod__WEBPACK_IMPORTED_MODULE_1__/* .string */ .YjP(),
+    durationMs: zod__WEBPACK_IMPORTED_MODULE_1__/* .number */ .aig().nonnegative(),
+    serverVersion: zod__WEBPACK_IMPORTED_MODULE_1__/* .string */ .YjP(),
+    /** What made the dump: `pg_dump 15.18 in container shop-db-1`, `sqlite3 3.40.1 on the host`. */
+    tool: zod__WEBPACK_IMPORTED_MODULE_1__/* .string */ .YjP(),
+    git: zod__WEBPACK_IMPORTED_MODULE_1__/* .object */ .Ikc({ sha: zod__WEBPACK_IMPORTED_MODULE_1__/* .string */ .YjP().optional(), ref: zod__WEBPACK_IMPORTED_MODULE_1__/* .string */ .YjP().optional() }).optional(),
+    run: zod__WEBPACK_IMPORTED_MODULE_1__/* .object */ .Ikc({ id: zod__WEBPACK_IMPORTED_MODULE_1__/* .string */ .YjP().optional(), url: zod__WEBPACK_IMPORTED_MODULE_1__/* .string */ .YjP().optional(), actor: zod__WEBPACK_IMPORTED_MODULE_1__/* .string */ .YjP().optional() }).optional(),
+    tables: zod__WEBPACK_IMPORTED_MODULE_1__/* .array */ .YOg(table),
+    verified: zod__WEBPACK_IMPORTED_MODULE_1__/* .object */ .Ikc({ method: zod__WEBPACK_IMPORTED_MODULE_1__/* ["enum"] */ .k5n(['checksum', 'toc', 'restore']), at: zod__WEBPACK_IMPORTED_MODULE_1__/* .string */ .YjP() }),
+});
+/** `20261123T170102Z-1a2b`: sorts by time, unique enough for one app's backups. */
+function newBackupId(now) {
+    const stamp = now
+        .toISOString()
+        .replace(/[-:]/g, '')
+        .replace(/\.\d+Z$/, 'Z');
+    return `${stamp}-${(0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.randomBytes)(2).toString('hex')}`;
+}
+const BACKUP_ID = /^\d{8}T\d{6}Z-[0-9a-f]{4}$/;
+const fileOf = (id, engine) => `${id}.${engine === 'postgres' ? 'dump' : 'sqlite'}`;
+/** Manifests as the server lists them, one JSON document per line; lines that are not belay manifests are skipped. */
+function parseManifests(text) {
+    const manifests = [];
+    let unreadable = 0;
+    for (const line of text.split('\n')) {
+        if (!line.trim())
+            continue;
+        try {
+            const parsed = manifestSchema.safeParse(JSON.parse(line));
+            if (parsed.success)
+                manifests.push(parsed.data);
+            else
+                unreadable++;
+        }
+        catch {
+            unreadable++;
+        }
+    }
+    return { manifests, unreadable };
+}
+/** Where this run comes from, for the manifest: the commit and the workflow run on GitHub. */
+function provenance(env = process.env) {
+    const run = env.GITHUB_RUN_ID && env.GITHUB_REPOSITORY
+        ? {
+            id: env.GITHUB_RUN_ID,
+            url: `${env.GITHUB_SERVER_URL ?? 'https://github.com'}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}`,
+            ...(env.GITHUB_ACTOR ? { actor: env.GITHUB_ACTOR } : {}),
+        }
+        : env.USER
+            ? { actor: `${env.USER} (belay cli)` }
+            : undefined;
+    const git = env.GITHUB_SHA ? { sha: env.GITHUB_SHA, ...(env.GITHUB_REF ? { ref: env.GITHUB_REF } : {}) } : undefined;
+    return { ...(git ? { git } : {}), ...(run ? { run } : {}) };
+}
+
+
+/***/ }),
+
 /***/ 1847:
 /***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
 
@@ -519,7 +609,7 @@ async function backupSqlite(s, v, reporter) {
         const size = (await store.size(partial)) ?? 0;
         const sha256 = await store.sha256(partial);
         const serverVersion = tool.split(' ')[1] ?? '';
-        return { database: (0,sqlite/* sqliteName */.qB)(v), size, sha256, serverVersion, tool, tables, method: v.verify ?? 'toc' };
+        return { database: (0,sqlite.sqliteName)(v), size, sha256, serverVersion, tool, tables, method: v.verify ?? 'toc' };
     });
 }
 /** The file's table of contents must list the data of every table that had rows. */
@@ -634,6 +724,160 @@ async function listBackups({ reporter, face, loaded }) {
         }))));
         return true;
     });
+}
+
+
+/***/ }),
+
+/***/ 9770:
+/***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
+
+/* harmony export */ __webpack_require__.d(__webpack_exports__, {
+/* harmony export */   A: () => (/* binding */ openPgSession),
+/* harmony export */   z: () => (/* binding */ onServer)
+/* harmony export */ });
+/* harmony import */ var _config_connection_js__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(9420);
+/* harmony import */ var _database_connect_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(1119);
+/* harmony import */ var _database_reach_js__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(5570);
+/* harmony import */ var _transport_pool_js__WEBPACK_IMPORTED_MODULE_3__ = __webpack_require__(2548);
+/* harmony import */ var _store_js__WEBPACK_IMPORTED_MODULE_4__ = __webpack_require__(8291);
+/**
+ * What backup, list and restore share: one SSH connection to the first host with the app's backup folder on it,
+ * and a PostgreSQL session through that connection (plus where pg_dump / pg_restore run for that database).
+ */
+
+
+
+
+
+/** Run `work` with a connection to the first host and `<backup-dir>/<app>` there; the connection closes after. */
+async function onServer(v, face, reporter, work) {
+    const { targets, options } = (0,_config_connection_js__WEBPACK_IMPORTED_MODULE_0__/* .resolveConnection */ .X)(v, face);
+    const target = targets[0];
+    if (targets.length > 1)
+        reporter.info(`using the database and backups on the first host, ${target.host}`);
+    const pool = new _transport_pool_js__WEBPACK_IMPORTED_MODULE_3__/* .ConnectionPool */ .j(options, reporter);
+    try {
+        const t = await pool.get(target);
+        return await work({
+            t,
+            store: new _store_js__WEBPACK_IMPORTED_MODULE_4__/* .BackupStore */ .y(t, `${v.backupDir ?? 'belay/backups'}/${v.app}`),
+            user: target.user,
+        });
+    }
+    finally {
+        await pool.closeAll();
+    }
+}
+/** A session on `database` (default: the database input) through a forward on the server's connection. */
+async function openPgSession(s, v, reporter, purpose, database = v.database) {
+    const address = await (0,_database_reach_js__WEBPACK_IMPORTED_MODULE_2__/* .databaseAddress */ .Kg)(s.t, v, s.user);
+    const place = address.container
+        ? { kind: 'container', container: address.container }
+        : { kind: 'host', host: address.host, port: address.port };
+    const login = { user: v.dbUser, ...(v.dbPassword ? { password: v.dbPassword } : {}) };
+    const forward = await s.t.forward(address.host, address.port);
+    const url = (0,_database_reach_js__WEBPACK_IMPORTED_MODULE_2__/* .forwardedUrl */ .wf)({ ...v, database }, forward.localHost, forward.localPort, reporter);
+    const hint = { hint: (0,_database_reach_js__WEBPACK_IMPORTED_MODULE_2__/* .databaseInputs */ .dM)(v) };
+    const connectTo = (name, why) => {
+        const other = new URL(url);
+        other.pathname = `/${encodeURIComponent(name)}`;
+        return (0,_database_connect_js__WEBPACK_IMPORTED_MODULE_1__/* .connectPostgres */ .Mq)(other.toString(), why, hint);
+    };
+    let client;
+    try {
+        client = await (0,_database_connect_js__WEBPACK_IMPORTED_MODULE_1__/* .connectPostgres */ .Mq)(url, purpose, hint);
+    }
+    catch (err) {
+        await forward.close().catch(() => undefined);
+        throw err;
+    }
+    return {
+        place,
+        login,
+        url,
+        client,
+        connectTo,
+        close: async () => {
+            await client.end().catch(() => undefined);
+            await forward.close().catch(() => undefined);
+        },
+    };
+}
+
+
+/***/ }),
+
+/***/ 8291:
+/***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
+
+/* harmony export */ __webpack_require__.d(__webpack_exports__, {
+/* harmony export */   y: () => (/* binding */ BackupStore)
+/* harmony export */ });
+/* harmony import */ var _core_command_js__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(6102);
+/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(4296);
+/* harmony import */ var _manifest_js__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(8726);
+/**
+ * The backup directory on the server: one folder per app, `<id>.<dump|sqlite>` files with `<id>.json` manifests,
+ * and `<id>.*.partial` files only while a backup is being written. Every path reaches the shell as a quoted
+ * positional argument of a constant script.
+ */
+
+
+
+class BackupStore {
+    t;
+    dir;
+    constructor(t, 
+    /** `<backup-dir>/<app>`, relative to the SSH user's home unless absolute. */
+    dir) {
+        this.t = t;
+        this.dir = dir;
+    }
+    path(file) {
+        return `${this.dir}/${file}`;
+    }
+    /** Create the folder, readable by the SSH user only: dumps hold every row of the database. */
+    async ensure() {
+        await this.run('create the backup directory', (0,_core_command_js__WEBPACK_IMPORTED_MODULE_0__/* .cmd */ .HW)('sh', '-c', 'umask 077 && mkdir -p -- "$1"', 'belay', this.dir));
+    }
+    async list() {
+        const script = 'for f in "$1"/*.json; do [ -f "$f" ] && { tr -d "\\n" < "$f"; echo; }; done; exit 0';
+        const r = await this.t.exec((0,_core_command_js__WEBPACK_IMPORTED_MODULE_0__/* .cmd */ .HW)('sh', '-c', script, 'belay', this.dir));
+        const { manifests, unreadable } = (0,_manifest_js__WEBPACK_IMPORTED_MODULE_2__/* .parseManifests */ .Ye)(r.stdout);
+        manifests.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
+        return { manifests, unreadable };
+    }
+    async size(file) {
+        const r = await this.t.exec((0,_core_command_js__WEBPACK_IMPORTED_MODULE_0__/* .cmd */ .HW)('stat', '-c', '%s', '--', this.path(file)));
+        return r.code === 0 ? Number(r.stdout.trim()) : undefined;
+    }
+    async sha256(file) {
+        const out = await this.run(`checksum ${file}`, (0,_core_command_js__WEBPACK_IMPORTED_MODULE_0__/* .cmd */ .HW)('sha256sum', '--', this.path(file)));
+        const hex = /^([0-9a-f]{64})\b/.exec(out.trim())?.[1];
+        if (!hex)
+            throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .BelayError */ .oT(`sha256sum on ${this.t.label} gave no checksum for ${this.path(file)}.`);
+        return hex;
+    }
+    /** Rename without replacing: a finished backup never overwrites another file. */
+    async promote(partial, final) {
+        const script = '[ ! -e "$2" ] && mv -- "$1" "$2"';
+        await this.run(`rename ${partial}`, (0,_core_command_js__WEBPACK_IMPORTED_MODULE_0__/* .cmd */ .HW)('sh', '-c', script, 'belay', this.path(partial), this.path(final)));
+    }
+    async writeManifest(manifest) {
+        await this.t.upload(`${JSON.stringify(manifest)}\n`, this.path(`${manifest.id}.json`), 0o600);
+    }
+    /** Remove files; the manifest first, so a half-removed backup is never listed as good. */
+    async remove(...files) {
+        await this.run('remove', (0,_core_command_js__WEBPACK_IMPORTED_MODULE_0__/* .cmd */ .HW)('rm', '-f', '--', ...files.map((f) => this.path(f))));
+    }
+    async run(what, command) {
+        const r = await this.t.exec(command);
+        if (r.code !== 0) {
+            throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .BelayError */ .oT(`Could not ${what} on ${this.t.label}: ${r.stderr.trim().split('\n').pop() ?? `exit ${r.code}`}.`);
+        }
+        return r.stdout;
+    }
 }
 
 

@@ -5,6 +5,63 @@ export const id = 925;
 export const ids = [925];
 export const modules = {
 
+/***/ 9136:
+/***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
+
+/* harmony export */ __webpack_require__.d(__webpack_exports__, {
+/* harmony export */   X4: () => (/* binding */ runChecked),
+/* harmony export */   ky: () => (/* binding */ shellScript),
+/* harmony export */   pk: () => (/* binding */ belayDir),
+/* harmony export */   rZ: () => (/* binding */ ENSURE_BELAY_DIR),
+/* harmony export */   wY: () => (/* binding */ appDirFor),
+/* harmony export */   xZ: () => (/* binding */ uniqueToken)
+/* harmony export */ });
+/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(7598);
+/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__webpack_require__.n(node_crypto__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var _core_command_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(6102);
+/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(4296);
+/**
+ * The `.belay` folder inside app-dir on the server, where the deploy lock and the release records live. It is
+ * created readable by the SSH user only (umask 077): release folders hold the env files, values included.
+ * Every path reaches the shell as a quoted positional argument of a constant script.
+ */
+
+
+
+/** app-dir as given, else `belay/<app>` under the SSH user's home (`belay` when no app is named, as doctor may). */
+const appDirFor = (v) => v.appDir ?? (v.app ? `belay/${v.app}` : 'belay');
+/** `<appDir>/.belay` (app-dir is relative to the SSH user's home unless absolute). */
+const belayDir = (appDir) => `${appDir.replace(/(.)\/+$/, '$1')}/.belay`;
+/**
+ * Shell text that creates app-dir (with the user's own umask: containers may need to read bind mounts in it),
+ * then, under umask 077, `<app-dir>/.belay`. Expects app-dir in `$1`; leaves umask 077 in force for what follows.
+ */
+const ENSURE_BELAY_DIR = 'mkdir -p -- "$1" && umask 077 && mkdir -p -- "$1/.belay"';
+/** `sh -c '<constant script>' belay arg1 arg2 …`: the arguments arrive as `$1`, `$2`, … and are never parsed. */
+const shellScript = (text, ...args) => (0,_core_command_js__WEBPACK_IMPORTED_MODULE_1__/* .cmd */ .HW)('sh', '-c', text, 'belay', ...args);
+/** A name no other run will pick, for temporary files and folders next to the real ones. */
+const uniqueToken = () => (0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.randomBytes)(6).toString('hex');
+/** The last non-empty line of a command's error output. */
+const lastLine = (text) => text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .pop() ?? '';
+/**
+ * Run a command that must succeed (exit 0 or one of `accept`); anything else is a BelayError saying what could
+ * not be done on which server, why (its last error line), and `fix`.
+ */
+async function runChecked(t, what, command, fix, accept = []) {
+    const r = await t.exec(command);
+    if (r.code === 0 || accept.includes(r.code))
+        return r;
+    const why = lastLine(r.stderr) || `exit ${r.code}`;
+    throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .BelayError */ .oT(`Could not ${what} on ${t.label}: ${why}. ${fix}`);
+}
+
+
+/***/ }),
+
 /***/ 4925:
 /***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
 
@@ -25,6 +82,8 @@ var errors = __webpack_require__(4296);
 var hosts = __webpack_require__(3848);
 // EXTERNAL MODULE: ./src/report/reporter.ts
 var report_reporter = __webpack_require__(4969);
+// EXTERNAL MODULE: ./src/deploy/belay-dir.ts
+var belay_dir = __webpack_require__(9136);
 // EXTERNAL MODULE: ./src/transport/pool.ts + 3 modules
 var transport_pool = __webpack_require__(2548);
 // EXTERNAL MODULE: ./src/core/command.ts
@@ -174,6 +233,7 @@ async function postgresProbe(host, port, timeoutMs = 5000) {
 
 
 
+
 const ICON = { ok: '✓', warn: '⚠', fail: '✗' };
 async function runDoctor({ reporter, face, loaded }) {
     const v = loaded.values;
@@ -231,7 +291,7 @@ async function checkHost(pool, target, v) {
     const checks = [
         ['docker', checkDocker(transport, target.user)],
         ['compose', checkCompose(transport)],
-        ['disk (app-dir)', checkDisk(transport, target.user, 'app-dir', v.appDir ?? 'belay', v.minFreeDisk ?? 1024 ** 3)],
+        ['disk (app-dir)', checkDisk(transport, target.user, 'app-dir', (0,belay_dir/* appDirFor */.wY)(v), v.minFreeDisk ?? 1024 ** 3)],
         [
             'disk (backup-dir)',
             checkDisk(transport, target.user, 'backup-dir', v.backupDir ?? 'belay/backups', v.minFreeDisk ?? 1024 ** 3),

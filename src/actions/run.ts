@@ -6,7 +6,8 @@ import { INPUTS, inputName } from '../config/inputs.js';
 import { execute } from '../engine.js';
 import { GitHubReporter, readActionInputs } from '../github/reporter.js';
 
-export async function runAction(name: CommandName): Promise<void> {
+/** `post`: this is the action's post step; the main step's saved state is read through it. */
+export async function runAction(name: CommandName, post?: { state: (name: string) => string }): Promise<void> {
   guardAgainstCrashes((line) => core.setFailed(line));
   const reporter = new GitHubReporter();
   const names = COMMANDS[name].inputs.filter((k) => !('cliOnly' in INPUTS[k] && INPUTS[k].cliOnly)).map(inputName);
@@ -19,6 +20,7 @@ export async function runAction(name: CommandName): Promise<void> {
       cwd: process.env.GITHUB_WORKSPACE ?? process.cwd(),
     },
     reporter,
+    post,
   );
   await reporter.flush();
   process.exitCode = code;

@@ -192,8 +192,8 @@ export const INPUTS = {
 
   // Doctor: what a deploy will need on the server.
   appDir: text({
-    description: "Directory of the app on the server (relative paths are under the SSH user's home).",
-    default: 'belay',
+    description:
+      "Directory of the app on the server (relative paths are under the SSH user's home). Default: `belay/<app>` (`belay` without app).",
     kind: 'path',
   }),
   backupDir: text({
@@ -453,6 +453,22 @@ export const INPUTS = {
   release: text({
     description: 'Release to roll back to (an id from `belay releases`). Default: the one before the current.',
     kind: 'release id',
+  }),
+  restoreBackupOnRollback: boolean({
+    description:
+      'When a deploy that applied migrations (the `migrations` input is not empty) rolls back, restore its pre-deploy backup (`backup-id`) before the previous release goes back up, so the old code meets the old schema. Data written since the backup is lost (the replaced database is kept as `<db>_before_restore_<time>`). Needs the database inputs of restore.',
+    default: 'false',
+  }),
+  environmentUrl: text({
+    description:
+      "The app's public URL: the `url` output and the environment URL of the GitHub Deployment. Default: health-url.",
+    kind: 'URL',
+  }),
+  githubToken: text({
+    description:
+      'A token with `deployments: write` (e.g. `${{ github.token }}`): the deploy is recorded as a GitHub Deployment of `environment` (default `production`) with its statuses. Without it, no Deployment is made.',
+    secret: true,
+    kind: 'secret',
   }),
   minFreeDisk: size({ description: 'Warn when a directory has less free space than this.', default: '1GB' }),
   maxClockSkew: duration({

@@ -3,7 +3,8 @@
  * them; test/unit/schema-drift.test.ts fails when a file on disk differs from what the schema gives.
  */
 import { stringify } from 'yaml';
-import { COMMAND_LIST, type CommandDef } from './commands.js';
+import { hasPostStep } from '../engine.js';
+import { COMMAND_LIST, type CommandDef, type CommandName } from './commands.js';
 import { envName, INPUTS, inputName, type InputKey } from './inputs.js';
 
 const HEADER = '# Generated from src/config by `npm run generate`; edit the schema, not this file.\n';
@@ -41,7 +42,8 @@ export function renderActionYml(command: CommandDef, main: string): string {
     branding: command.branding,
     inputs: Object.fromEntries(actionInputs(command).map((k) => [inputName(k), inputEntry(k, command)])),
     outputs: Object.fromEntries(Object.entries(command.outputs).map(([name, description]) => [name, { description }])),
-    runs: { using: 'node24', main },
+    // deploy and rollback: the same file again after the job (a cancelled one too) releases a lock left behind.
+    runs: { using: 'node24', main, ...(hasPostStep(command.cli as CommandName) ? { post: main } : {}) },
   };
   // The command the action's launcher (dist/<action>/index.js, written by scripts/bundle.mjs) runs.
   return `${HEADER}# belay-command: ${command.cli}\n${stringify(doc, { lineWidth: 0 })}`;
@@ -71,7 +73,7 @@ export function renderRootActionYml(): string {
       ...Object.fromEntries(keys.map((k) => [inputName(k), inputEntry(k, union)])),
     },
     outputs: Object.fromEntries(Object.entries(union.outputs).map(([name, description]) => [name, { description }])),
-    runs: { using: 'node24', main: 'dist/belay/index.js' },
+    runs: { using: 'node24', main: 'dist/belay/index.js', post: 'dist/belay/index.js' },
   };
   return HEADER + stringify(doc, { lineWidth: 0 });
 }

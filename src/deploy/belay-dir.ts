@@ -9,6 +9,10 @@ import { cmd, type Command } from '../core/command.js';
 import { BelayError } from '../core/errors.js';
 import type { ExecResult, Transport } from '../transport/types.js';
 
+/** app-dir as given, else `belay/<app>` under the SSH user's home (`belay` when no app is named, as doctor may). */
+export const appDirFor = (v: { readonly appDir?: string | undefined; readonly app?: string | undefined }): string =>
+  v.appDir ?? (v.app ? `belay/${v.app}` : 'belay');
+
 /** `<appDir>/.belay` (app-dir is relative to the SSH user's home unless absolute). */
 export const belayDir = (appDir: string): string => `${appDir.replace(/(.)\/+$/, '$1')}/.belay`;
 

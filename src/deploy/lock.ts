@@ -39,10 +39,11 @@ export interface HeldLock {
   readonly owner: LockOwner;
   /**
    * Remove the lock if it is still ours; someone else's (it was broken as stale and taken) is left alone, with a
-   * warning. Never throws: when the server cannot be reached it warns with the command to run by hand, since the
-   * lock then goes stale by itself. Safe to call more than once.
+   * warning. When the connection is gone it tries once more over `reconnect` (when given). Never throws: when the
+   * server cannot be reached it warns with the command to run by hand, since the lock then goes stale by itself.
+   * Safe to call more than once. True when the lock is no longer ours (released, or someone else's).
    */
-  release(): Promise<void>;
+  release(): Promise<boolean>;
 }
 
 export interface AcquireOptions {
@@ -58,6 +59,8 @@ export interface AcquireOptions {
   progress(waitedMs: number, holder: LockOwner | undefined): void;
   /** Problems the deploy goes on after: a stale lock broken, a lock that was no longer ours at release. */
   warn(message: string): void;
+  /** A new connection to the same server, for a release after the first one was lost. */
+  reconnect?: () => Promise<Transport>;
 }
 
 const ownerSchema = z.object({
@@ -198,7 +201,7 @@ export async function acquireDeployLock(
   for (;;) {
     const r = await runChecked(t, `take the deploy lock in ${appDir}`, shellScript(ATTEMPT, appDir, prefix), FIX);
     const taken = takenOwner(r.stdout);
-    if (taken) return heldLock(t, appDir, taken, options.warn);
+    if (taken) return heldLock(t, appDir, taken, options);
     const state = parseLockState(r.stdout);
     const age = lockAge(state);
 
@@ -211,7 +214,7 @@ export async function acquireDeployLock(
           `Broke a stale deploy lock on ${t.label}: it was held by ${describeOwner(state.owner)} ${since(state)}, ` +
             `longer than lock-stale-after (${formatDuration(options.staleAfterMs)}); that deploy is taken to be dead.`,
         );
-        return heldLock(t, appDir, broken, options.warn);
+        return heldLock(t, appDir, broken, options);
       }
       // Someone else broke or released it first: look again after the usual pause.
     }
@@ -255,27 +258,46 @@ async function releaseLock(
   return { released: false };
 }
 
-function heldLock(t: Transport, appDir: string, owner: LockOwner, warn: (message: string) => void): HeldLock {
+function heldLock(
+  t: Transport,
+  appDir: string,
+  owner: LockOwner,
+  { warn, reconnect }: Pick<AcquireOptions, 'warn' | 'reconnect'>,
+): HeldLock {
   let done = false;
+  const attempt = async (on: Transport) => {
+    const result = await releaseLock(on, appDir, owner);
+    done = true;
+    if (result.other) {
+      warn(
+        `The deploy lock on ${t.label} was no longer ours at the end (it is held by ` +
+          `${describeOwner(result.other.owner)}, which broke it as stale); left it in place.`,
+      );
+    }
+  };
   return {
     owner,
     async release() {
-      if (done) return;
+      if (done) return true;
       try {
-        const result = await releaseLock(t, appDir, owner);
-        done = true;
-        if (result.other) {
-          warn(
-            `The deploy lock on ${t.label} was no longer ours at the end (it is held by ` +
-              `${describeOwner(result.other.owner)}, which broke it as stale); left it in place.`,
-          );
-        }
+        await attempt(t);
+        return true;
       } catch (err) {
-        const why = err instanceof Error ? err.message : String(err);
+        let why = err instanceof Error ? err.message : String(err);
+        if (reconnect) {
+          try {
+            await attempt(await reconnect());
+            warn(`The connection to ${t.label} was lost (${why}); the deploy lock was released over a new one.`);
+            return true;
+          } catch (again) {
+            why = again instanceof Error ? again.message : String(again);
+          }
+        }
         warn(
           `Could not release the deploy lock on ${t.label}: ${why} It is broken after lock-stale-after; ` +
             `to free it now, run on the server: ${breakCommand(appDir)}`,
         );
+        return false;
       }
     },
   };

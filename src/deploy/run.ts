@@ -19,8 +19,12 @@ import { checkHealth, describeFailure, parseTarget, type Tunnel } from '../healt
 import { healthOptions } from '../health/run.js';
 import { markdownTable, type Reporter } from '../report/reporter.js';
 import { ConnectionPool } from '../transport/pool.js';
+import { startDeployment, type DeploymentRecord } from './deployments.js';
+import { LockLedger, parseLeftLocks, LEFT_LOCKS } from './left-locks.js';
+import { breakCommand, releaseIfOurs } from './lock.js';
 import type { HostTarget, Transport } from '../transport/types.js';
 import { compose, containersVerdict, detectCompose, serviceStates, type Stack } from './compose.js';
+import { appDirFor } from './belay-dir.js';
 import { acquireDeployLock, type LockOwner } from './lock.js';
 import { newReleaseId, ReleaseStore, type ReleaseRecord } from './releases.js';
 import { provenance } from '../backup/manifest.js';
@@ -42,10 +46,6 @@ export interface DeployPlan extends GateSpec {
   readonly images: Readonly<Record<string, string>>;
   readonly services: readonly string[];
 }
-
-/** app-dir as given, else `belay/<app>` under the SSH user's home (the schema's default is for doctor). */
-const appDirOf = (loaded: RunContext['loaded']) =>
-  loaded.origin.appDir !== 'default' ? loaded.values.appDir! : `belay/${loaded.values.app}`;
 
 /** What the health gate checks, from the health and health-* inputs. */
 export interface GateSpec {
@@ -107,9 +107,20 @@ export function planDeploy(loaded: RunContext['loaded'], face: RunContext['face'
   }
   const env = renderEnv(v, cwd);
   const check = gateSpec(v);
+  if (restoresOnRollback(v)) {
+    const fix = 'restore-backup-on-rollback restores the pre-deploy backup into the database';
+    if (!v.backupId) throw new InputError('backup-id', `${fix}, so it needs one`, "Pass the backup step's backup-id.");
+    if (v.engine === 'sqlite' ? !v.sqlitePath : !v.database || !v.dbUser) {
+      throw new InputError(
+        v.engine === 'sqlite' ? 'sqlite-path' : !v.database ? 'database' : 'db-user',
+        `${fix}: it is required`,
+        'Give the same database inputs as the backup step.',
+      );
+    }
+  }
   return {
     app: v.app,
-    appDir: appDirOf(loaded),
+    appDir: appDirFor(loaded.values),
     composeFiles: composeFiles.map(({ name, content }) => ({ name, content })),
     ...(v.composeRemote ? { composeRemote: v.composeRemote } : {}),
     ...(env !== undefined ? { env } : {}),
@@ -234,22 +245,41 @@ async function timed<T>(tl: Timeline, name: string, work: () => Promise<T>): Pro
   }
 }
 
-export async function runDeploy({ reporter, face, loaded, cwd }: RunContext): Promise<boolean> {
+export async function runDeploy(ctx: RunContext): Promise<boolean> {
+  const { reporter, face, loaded, cwd } = ctx;
   const plan = planDeploy(loaded, face, cwd);
   if (plan.env)
     for (const line of plan.env.split('\n')) if (line) reporter.secret(line.slice(line.indexOf('=') + 2, -1));
   const { targets, options } = resolveConnection(plan.values, face);
   const pool = new ConnectionPool(options, reporter);
+  // Only used when a connection is lost with the lock held: a second one to release it.
+  const spare = new ConnectionPool(options, reporter);
+  const ledger = new LockLedger(reporter);
   const id = newReleaseId(new Date());
+  const url = plan.values.environmentUrl ?? plan.values.healthUrl;
   const tl = timeline();
   const switched: { t: Transport; previous?: ReleaseRecord; target: HostTarget }[] = [];
   let status: DeployStatus = 'failed';
+  let previousId: string | undefined;
+  let why = '';
+  const deployment = await startDeployment(
+    plan.values.githubToken,
+    {
+      environment: plan.values.environment ?? 'production',
+      description: `belay deploy ${plan.app} ${id}`,
+      payload: { app: plan.app, release: id },
+    },
+    reporter,
+  );
   try {
     for (const target of targets) {
       const t = await timed(tl, `connect ${target.host}`, () => pool.get(target));
-      const outcome = await deployHost(t, plan, id, tl, reporter);
+      const host: HostRun = { t, target, ledger, reconnect: () => spare.get(target) };
+      const outcome = await deployHost(host, plan, id, tl, reporter, ctx);
+      if (switched.length === 0) previousId = outcome.previousId;
       if (outcome.status !== 'deployed') {
         status = outcome.status;
+        why = `${target.host}: ${outcome.status}`;
         // Hosts switched before this one go back too: a fleet never ends half on the new release.
         for (const done of switched.reverse()) {
           if (!done.previous) continue;
@@ -262,25 +292,72 @@ export async function runDeploy({ reporter, face, loaded, cwd }: RunContext): Pr
       status = 'deployed';
       switched.push({ t, target, ...(outcome.previous ? { previous: outcome.previous } : {}) });
     }
+  } catch (err) {
+    why = err instanceof Error ? err.message : String(err);
+    throw err;
   } finally {
-    await pool.closeAll();
+    await Promise.all([pool.closeAll(), spare.closeAll()]);
     reporter.setOutput('release-id', id);
+    reporter.setOutput('previous-release-id', previousId ?? '');
     reporter.setOutput('status', status);
-    if (plan.values.healthUrl) reporter.setOutput('url', plan.values.healthUrl);
+    if (url) reporter.setOutput('url', url);
     reporter.summary(`### belay deploy ${plan.app} ${id}: ${status}\n\n${markdownTable(['Step', 'Took'], tl.rows)}`);
+    await deployment.finish(status, status === 'deployed' ? `${id} deployed and healthy` : `${id}: ${why}`, url);
   }
   if (status === 'deployed') reporter.info(`✓ ${plan.app} ${id} deployed and healthy`);
   return status === 'deployed';
 }
 
+/** One host of a run: its connection, and what is needed to release its lock whatever happens. */
+interface HostRun {
+  readonly t: Transport;
+  readonly target: HostTarget;
+  readonly ledger: LockLedger;
+  readonly reconnect: () => Promise<Transport>;
+}
+
+/** The number of migrations the migrate step applied, from its `applied` output (0 when none or not given). */
+function appliedCount(migrations: string | undefined): number {
+  if (!migrations) return 0;
+  const parsed = parseJson(migrations);
+  return Array.isArray(parsed) ? parsed.length : 0;
+}
+
+const restoresOnRollback = (v: Values) => (v.restoreBackupOnRollback ?? false) && appliedCount(v.migrations) > 0;
+
+/**
+ * restore-backup-on-rollback: the pre-deploy backup back into the database, before the previous release comes
+ * up, through the restore capability (sha256 checked, scratch copy compared, swap by rename; the replaced database
+ * kept). The user's switch is the confirmation restore otherwise asks for. Returns false when it failed.
+ */
+async function restoreBeforeRollback(ctx: RunContext, reporter: Reporter): Promise<boolean> {
+  const v = ctx.loaded.values;
+  const { runRestore } = await import('../backup/restore.js');
+  const { sqliteName } = await import('../backup/sqlite.js');
+  const confirm = v.engine === 'sqlite' ? sqliteName(v) : v.database!;
+  reporter.warn(`restoring the pre-deploy backup ${v.backupId} (restore-backup-on-rollback), since migrations ran`);
+  // restore's own outputs (database, kept-as) are not deploy's.
+  const quiet: Reporter = Object.assign(Object.create(reporter) as Reporter, { setOutput: () => undefined });
+  // Into the database itself (a target-database of the config would restore beside it).
+  const values = { ...v, confirm };
+  delete values.targetDatabase;
+  try {
+    return await runRestore({ ...ctx, reporter: quiet, loaded: { ...ctx.loaded, values } });
+  } catch (err) {
+    reporter.error(`The pre-deploy backup could not be restored: ${err instanceof Error ? err.message : String(err)}`);
+    return false;
+  }
+}
+
 /** One host: lock, release, up, gate; on failure the previous release back up. */
 async function deployHost(
-  t: Transport,
+  { t, target, ledger, reconnect }: HostRun,
   plan: DeployPlan,
   id: string,
   tl: Timeline,
   reporter: Reporter,
-): Promise<{ status: DeployStatus; previous?: ReleaseRecord }> {
+  ctx: RunContext,
+): Promise<{ status: DeployStatus; previous?: ReleaseRecord; previousId?: string }> {
   const v = plan.values;
   const cli = await detectCompose(t);
   const owner: LockOwner = {
@@ -290,15 +367,13 @@ async function deployHost(
     pid: process.pid,
     time: new Date().toISOString(),
   };
+  // Written before the lock is taken: a cancel right after the mkdir still leaves the post step what it needs
+  // (ownership is judged without the time).
+  ledger.taken(target, plan.appDir, owner);
   const lock = await timed(tl, 'lock', () =>
-    acquireDeployLock(t, plan.appDir, owner, {
-      timeoutMs: v.lockTimeout ?? 5 * 60_000,
-      staleAfterMs: v.lockStaleAfter ?? 3_600_000,
-      progress: (waited, holder) =>
-        reporter.info(
-          `waiting for the deploy lock on ${t.label} (${formatDuration(waited)} so far)${holder ? `, held by ${holder.actor ?? '?'} for release ${holder.release}` : ''}`,
-        ),
-      warn: (message) => reporter.warn(message),
+    takeLock(t, plan.appDir, owner, v, reporter, reconnect).catch((err: unknown) => {
+      ledger.released(target, plan.appDir);
+      throw err;
     }),
   );
   try {
@@ -349,21 +424,83 @@ async function deployHost(
       for (const r of removed) reporter.info(`pruned release ${r.id}`);
       if (v.postDeploy)
         await timed(tl, 'post-deploy', () => hook(t, plan.appDir, v.postDeploy!, facts, 'post-deploy', reporter));
-      return { status: 'deployed', ...(previous ? { previous } : {}) };
+      return { status: 'deployed', ...(previous ? { previous } : {}), ...(previousId ? { previousId } : {}) };
     }
 
     reporter.error(`release ${id} is not healthy on ${t.label}: ${failure}`);
     await showFailure(t, stack, plan.services, reporter);
     await store.update(id, { outcome: 'failed', finishedAt: new Date().toISOString(), note: failure });
+    const previousFacts = previousId ? { previousId } : {};
     if (!(v.rollbackOnFailure ?? true) || !previous) {
       if (!previous) reporter.error('There is no previous release to go back to: the new one stays as it is.');
-      return { status: 'failed' };
+      return { status: 'failed', ...previousFacts };
+    }
+    if (restoresOnRollback(v)) {
+      const restored = await timed(tl, 'restore pre-deploy backup', () => restoreBeforeRollback(ctx, reporter));
+      if (!restored) {
+        reporter.error(
+          `Release ${id} stays up: the database could not be put back to backup ${v.backupId}, and ${previous.id} would meet the new schema. Restore it by hand (belay restore --backup-id ${v.backupId}), then run belay rollback.`,
+        );
+        return { status: 'rollback-failed', previous, ...previousFacts };
+      }
     }
     const back = await rollbackHost(t, plan, previous, id, tl, reporter, cli);
-    return { status: back ? 'rolled-back' : 'rollback-failed', previous };
+    return { status: back ? 'rolled-back' : 'rollback-failed', previous, ...previousFacts };
   } finally {
-    await lock.release().catch(() => undefined);
+    if (await lock.release()) ledger.released(target, plan.appDir);
   }
+}
+
+function takeLock(
+  t: Transport,
+  appDir: string,
+  owner: LockOwner,
+  v: Values,
+  reporter: Reporter,
+  reconnect: () => Promise<Transport>,
+) {
+  return acquireDeployLock(t, appDir, owner, {
+    reconnect,
+    timeoutMs: v.lockTimeout ?? 5 * 60_000,
+    staleAfterMs: v.lockStaleAfter ?? 3_600_000,
+    progress: (waited, holder) =>
+      reporter.info(
+        `waiting for the deploy lock on ${t.label} (${formatDuration(waited)} so far)${holder ? `, held by ${holder.actor ?? '?'} for release ${holder.release}` : ''}`,
+      ),
+    warn: (message) => reporter.warn(message),
+  });
+}
+
+/**
+ * The post step of deploy and rollback: the locks the main step took and did not release (the job was cancelled,
+ * or the server could not be reached at the end) are released if they are still this run's. Someone else's lock
+ * is left alone. Never fails the job: what cannot be released is a warning with the command to run by hand.
+ */
+export async function releaseLeftLocks({ reporter, face, loaded, state }: RunContext): Promise<boolean> {
+  const left = parseLeftLocks(state?.(LEFT_LOCKS) ?? '');
+  if (left.length === 0) return true;
+  const { options } = resolveConnection(loaded.values, face);
+  const pool = new ConnectionPool(options, reporter);
+  try {
+    for (const { target, appDir, owner } of left) {
+      const where = `${target.user}@${target.host}:${target.port}`;
+      try {
+        const released = await releaseIfOurs(await pool.get(target), appDir, owner);
+        reporter.info(
+          released
+            ? `released the deploy lock of release ${owner.release} on ${where}, left by this job`
+            : `the deploy lock on ${where} is not this job's any more (released, or broken as stale): left alone`,
+        );
+      } catch (err) {
+        reporter.warn(
+          `Could not release the deploy lock of release ${owner.release} on ${where}: ${err instanceof Error ? err.message : String(err)} It is broken after lock-stale-after; to free it now, run on the server: ${breakCommand(appDir)}`,
+        );
+      }
+    }
+  } finally {
+    await pool.closeAll();
+  }
+  return true;
 }
 
 /**
@@ -521,7 +658,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export async function runReleases({ reporter, face, loaded }: RunContext): Promise<boolean> {
   const v = loaded.values;
   if (!v.app) throw missing('app', face);
-  const appDir = appDirOf(loaded);
+  const appDir = appDirFor(loaded.values);
   const { targets, options } = resolveConnection(v, face);
   const pool = new ConnectionPool(options, reporter);
   try {
@@ -566,12 +703,17 @@ export async function runRollback({ reporter, face, loaded }: RunContext): Promi
   const v = loaded.values;
   if (!v.app) throw missing('app', face);
   if (!v.host) throw missing('host', face);
-  const appDir = appDirOf(loaded);
+  const appDir = appDirFor(loaded.values);
   const check = gateSpec(v);
   const { targets, options } = resolveConnection(v, face);
   const pool = new ConnectionPool(options, reporter);
+  const spare = new ConnectionPool(options, reporter);
+  const ledger = new LockLedger(reporter);
   const tl = timeline();
+  const url = v.environmentUrl ?? v.healthUrl;
   let status: DeployStatus = 'failed';
+  let why = '';
+  let deployment: DeploymentRecord | undefined;
   try {
     for (const target of targets) {
       const t = await pool.get(target);
@@ -603,12 +745,19 @@ export async function runRollback({ reporter, face, loaded }: RunContext): Promi
         pid: process.pid,
         time: new Date().toISOString(),
       };
-      const lock = await acquireDeployLock(t, appDir, owner, {
-        timeoutMs: v.lockTimeout ?? 5 * 60_000,
-        staleAfterMs: v.lockStaleAfter ?? 3_600_000,
-        progress: (waited) =>
-          reporter.info(`waiting for the deploy lock on ${t.label} (${formatDuration(waited)} so far)`),
-        warn: (message) => reporter.warn(message),
+      deployment ??= await startDeployment(
+        v.githubToken,
+        {
+          environment: v.environment ?? 'production',
+          description: `belay rollback ${v.app} to ${to.id}`,
+          payload: { app: v.app, release: to.id },
+        },
+        reporter,
+      );
+      ledger.taken(target, appDir, owner);
+      const lock = await takeLock(t, appDir, owner, v, reporter, () => spare.get(target)).catch((err: unknown) => {
+        ledger.released(target, appDir);
+        throw err;
       });
       try {
         const stack = stackOf(to, store, cli, appDir);
@@ -623,6 +772,7 @@ export async function runRollback({ reporter, face, loaded }: RunContext): Promi
           await showFailure(t, stack, to.services, reporter);
           reporter.error(`Release ${to.id} is not healthy on ${t.label}: ${failure}.`);
           status = 'rollback-failed';
+          why = `${t.label}: ${failure}`;
           break;
         }
         await store.setCurrent(to.id);
@@ -633,12 +783,17 @@ export async function runRollback({ reporter, face, loaded }: RunContext): Promi
         status = 'deployed';
         reporter.info(`✓ ${t.label} is on release ${to.id} again, healthy`);
       } finally {
-        await lock.release().catch(() => undefined);
+        if (await lock.release()) ledger.released(target, appDir);
       }
     }
+  } catch (err) {
+    why = err instanceof Error ? err.message : String(err);
+    throw err;
   } finally {
-    await pool.closeAll();
+    await Promise.all([pool.closeAll(), spare.closeAll()]);
     reporter.setOutput('status', status);
+    if (url) reporter.setOutput('url', url);
+    await deployment?.finish(status, status === 'deployed' ? 'rolled back, healthy' : why, url);
     reporter.summary(`### belay rollback ${v.app}: ${status}\n\n${markdownTable(['Step', 'Took'], tl.rows)}`);
   }
   return status === 'deployed';

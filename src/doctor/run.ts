@@ -4,6 +4,7 @@ import { describeError } from '../core/errors.js';
 import { hostLabel } from '../core/hosts.js';
 import type { RunContext } from '../engine.js';
 import { markdownTable } from '../report/reporter.js';
+import { appDirFor } from '../deploy/belay-dir.js';
 import { ConnectionPool } from '../transport/pool.js';
 import type { HostTarget } from '../transport/types.js';
 import { checkClock, checkCompose, checkDatabase, checkDisk, checkDocker, type CheckResult } from './checks.js';
@@ -79,7 +80,7 @@ async function checkHost(
   const checks: [string, Promise<CheckResult>][] = [
     ['docker', checkDocker(transport, target.user)],
     ['compose', checkCompose(transport)],
-    ['disk (app-dir)', checkDisk(transport, target.user, 'app-dir', v.appDir ?? 'belay', v.minFreeDisk ?? 1024 ** 3)],
+    ['disk (app-dir)', checkDisk(transport, target.user, 'app-dir', appDirFor(v), v.minFreeDisk ?? 1024 ** 3)],
     [
       'disk (backup-dir)',
       checkDisk(transport, target.user, 'backup-dir', v.backupDir ?? 'belay/backups', v.minFreeDisk ?? 1024 ** 3),

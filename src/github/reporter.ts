@@ -33,6 +33,10 @@ export class GitHubReporter implements Reporter {
     for (const line of value.split(/\r?\n/)) if (line.trim().length >= 3) core.setSecret(line.trim());
   }
 
+  saveState(name: string, value: string): void {
+    core.saveState(name, value);
+  }
+
   /** Writes the collected summary once at the end; a runner without a summary file is not an error. */
   async flush(): Promise<void> {
     if (this.summaries.length === 0 || !process.env.GITHUB_STEP_SUMMARY) return;

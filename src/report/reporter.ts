@@ -23,6 +23,8 @@ export interface Reporter {
   summary(markdown: string): void;
   /** Never show this value again: it is replaced by *** in everything this reporter writes. */
   secret(value: string): void;
+  /** Keep a value for the action's post step (the runner's step state); the CLI has no post step and drops it. */
+  saveState?(name: string, value: string): void;
 }
 
 /**

@@ -1,8 +1,8 @@
 import { fileURLToPath as __belayPath } from 'node:url';
 const __filename = __belayPath(import.meta.url);
 const __dirname = __filename.slice(0, __filename.lastIndexOf('/'));
-export const id = 985;
-export const ids = [985];
+export const id = 530;
+export const ids = [530];
 export const modules = {
 
 /***/ 8726:
@@ -95,7 +95,64 @@ function provenance(env = process.env) {
 
 /***/ }),
 
-/***/ 7985:
+/***/ 6755:
+/***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
+
+/* harmony export */ __webpack_require__.d(__webpack_exports__, {
+/* harmony export */   X4: () => (/* binding */ runChecked),
+/* harmony export */   ky: () => (/* binding */ shellScript),
+/* harmony export */   pk: () => (/* binding */ belayDir),
+/* harmony export */   rZ: () => (/* binding */ ENSURE_BELAY_DIR),
+/* harmony export */   wY: () => (/* binding */ appDirFor),
+/* harmony export */   xZ: () => (/* binding */ uniqueToken)
+/* harmony export */ });
+/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(7598);
+/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__webpack_require__.n(node_crypto__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var _core_command_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(6102);
+/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(4296);
+/**
+ * The `.belay` folder inside app-dir on the server, where the deploy lock and the release records live. It is
+ * created readable by the SSH user only (umask 077): release folders hold the env files, values included.
+ * Every path reaches the shell as a quoted positional argument of a constant script.
+ */
+
+
+
+/** app-dir as given, else `belay/<app>` under the SSH user's home (`belay` when no app is named, as doctor may). */
+const appDirFor = (v) => v.appDir ?? (v.app ? `belay/${v.app}` : 'belay');
+/** `<appDir>/.belay` (app-dir is relative to the SSH user's home unless absolute). */
+const belayDir = (appDir) => `${appDir.replace(/(.)\/+$/, '$1')}/.belay`;
+/**
+ * Shell text that creates app-dir (with the user's own umask: containers may need to read bind mounts in it),
+ * then, under umask 077, `<app-dir>/.belay`. Expects app-dir in `$1`; leaves umask 077 in force for what follows.
+ */
+const ENSURE_BELAY_DIR = 'mkdir -p -- "$1" && umask 077 && mkdir -p -- "$1/.belay"';
+/** `sh -c '<constant script>' belay arg1 arg2 …`: the arguments arrive as `$1`, `$2`, … and are never parsed. */
+const shellScript = (text, ...args) => (0,_core_command_js__WEBPACK_IMPORTED_MODULE_1__/* .cmd */ .HW)('sh', '-c', text, 'belay', ...args);
+/** A name no other run will pick, for temporary files and folders next to the real ones. */
+const uniqueToken = () => (0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.randomBytes)(6).toString('hex');
+/** The last non-empty line of a command's error output. */
+const lastLine = (text) => text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .pop() ?? '';
+/**
+ * Run a command that must succeed (exit 0 or one of `accept`); anything else is a BelayError saying what could
+ * not be done on which server, why (its last error line), and `fix`.
+ */
+async function runChecked(t, what, command, fix, accept = []) {
+    const r = await t.exec(command);
+    if (r.code === 0 || accept.includes(r.code))
+        return r;
+    const why = lastLine(r.stderr) || `exit ${r.code}`;
+    throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .BelayError */ .oT(`Could not ${what} on ${t.label}: ${why}. ${fix}`);
+}
+
+
+/***/ }),
+
+/***/ 7530:
 /***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
 
 // ESM COMPAT FLAG
@@ -105,6 +162,7 @@ __webpack_require__.r(__webpack_exports__);
 __webpack_require__.d(__webpack_exports__, {
   gateSpec: () => (/* binding */ gateSpec),
   planDeploy: () => (/* binding */ planDeploy),
+  releaseLeftLocks: () => (/* binding */ releaseLeftLocks),
   runDeploy: () => (/* binding */ runDeploy),
   runReleases: () => (/* binding */ runReleases),
   runRollback: () => (/* binding */ runRollback)
@@ -136,117 +194,14 @@ var run = __webpack_require__(931);
 var report_reporter = __webpack_require__(4969);
 // EXTERNAL MODULE: ./src/transport/pool.ts + 3 modules
 var transport_pool = __webpack_require__(2548);
-;// CONCATENATED MODULE: ./src/deploy/compose.ts
-/**
- * docker compose on the server, as data: which CLI the server has (v2 `docker compose` or v1 `docker-compose`),
- * the argv of every compose call a deploy makes, and what the containers of the updated services are doing.
- * The compose project is the app; the project directory is app-dir, so a relative bind mount (`./data`) means the
- * same folder in every release.
- */
-
-
-async function detectCompose(t) {
-    if ((await t.exec((0,command/* cmd */.HW)('docker', 'compose', 'version', '--short'))).code === 0)
-        return 'v2';
-    if ((await t.exec((0,command/* cmd */.HW)('docker-compose', 'version', '--short'))).code === 0)
-        return 'v1';
-    throw new errors/* BelayError */.oT(`Neither \`docker compose\` (v2) nor \`docker-compose\` (v1) works on ${t.label}. Install the Compose plugin (e.g. sudo apt-get install docker-compose-plugin); belay doctor checks this.`);
-}
-function compose(stack, ...args) {
-    const base = stack.cli === 'v2' ? ['docker', 'compose'] : ['docker-compose'];
-    const flags = ['-p', stack.project, '--project-directory', stack.projectDir];
-    for (const f of stack.files)
-        flags.push('-f', f);
-    if (stack.envFile)
-        flags.push('--env-file', stack.envFile);
-    return (0,command/* cmd */.HW)(base[0], ...base.slice(1), ...flags, ...args);
-}
-/** The containers of `services` in the project (all of them when the list is empty). */
-async function serviceStates(t, stack, services) {
-    const ids = await t.exec(compose(stack, 'ps', '-q', ...services));
-    const list = ids.stdout.split('\n').filter(Boolean);
-    if (ids.code !== 0 || list.length === 0)
-        return [];
-    const r = await t.exec((0,command/* cmd */.HW)('docker', 'inspect', '--type', 'container', ...list));
-    if (r.code !== 0)
-        return [];
-    return JSON.parse(r.stdout).map((c) => ({
-        service: c.Config?.Labels?.['com.docker.compose.service'] ?? '?',
-        name: c.Name.replace(/^\//, ''),
-        status: c.State?.Status ?? 'unknown',
-        ...(c.State?.Health?.Status ? { health: c.State.Health.Status } : {}),
-        restarts: c.RestartCount ?? 0,
-        image: c.Config?.Image ?? c.Image,
-        healthLog: (c.State?.Health?.Log ?? []).slice(-3).map((l) => `exit ${l.ExitCode}: ${(l.Output ?? '').trim()}`),
-    }));
-}
-/**
- * Ready when every updated service has a container, all are running, none restarted since this release started
- * them, and those with a healthcheck say healthy. Unhealthy or exited is final: no point waiting longer.
- */
-function containersVerdict(states, services) {
-    const missing = services.filter((s) => !states.some((c) => c.service === s));
-    if (missing.length)
-        return { ready: false, final: false, why: `no container yet for ${missing.join(', ')}` };
-    const down = states.find((c) => c.status !== 'running');
-    if (down)
-        return {
-            ready: false,
-            final: down.status === 'exited' || down.status === 'dead',
-            why: `${down.name} is ${down.status}`,
-        };
-    const restarted = states.find((c) => c.restarts > 0);
-    if (restarted)
-        return { ready: false, final: true, why: `${restarted.name} restarted ${restarted.restarts} time(s)` };
-    const sick = states.find((c) => c.health === 'unhealthy');
-    if (sick)
-        return { ready: false, final: true, why: `${sick.name} is unhealthy` };
-    const starting = states.find((c) => c.health === 'starting');
-    if (starting)
-        return { ready: false, final: false, why: `${starting.name} is starting` };
-    return { ready: true, final: true, why: 'all running' + (states.some((c) => c.health) ? ' and healthy' : '') };
-}
-
+// EXTERNAL MODULE: ./src/deploy/deployments.ts
+var deployments = __webpack_require__(9935);
+// EXTERNAL MODULE: ./src/deploy/left-locks.ts
+var left_locks = __webpack_require__(9607);
 // EXTERNAL MODULE: ./node_modules/zod/v4/classic/schemas.js + 15 modules
 var schemas = __webpack_require__(9691);
-;// CONCATENATED MODULE: ./src/deploy/belay-dir.ts
-/**
- * The `.belay` folder inside app-dir on the server, where the deploy lock and the release records live. It is
- * created readable by the SSH user only (umask 077): release folders hold the env files, values included.
- * Every path reaches the shell as a quoted positional argument of a constant script.
- */
-
-
-
-/** `<appDir>/.belay` (app-dir is relative to the SSH user's home unless absolute). */
-const belayDir = (appDir) => `${appDir.replace(/(.)\/+$/, '$1')}/.belay`;
-/**
- * Shell text that creates app-dir (with the user's own umask: containers may need to read bind mounts in it),
- * then, under umask 077, `<app-dir>/.belay`. Expects app-dir in `$1`; leaves umask 077 in force for what follows.
- */
-const ENSURE_BELAY_DIR = 'mkdir -p -- "$1" && umask 077 && mkdir -p -- "$1/.belay"';
-/** `sh -c '<constant script>' belay arg1 arg2 …`: the arguments arrive as `$1`, `$2`, … and are never parsed. */
-const belay_dir_shellScript = (text, ...args) => (0,command/* cmd */.HW)('sh', '-c', text, 'belay', ...args);
-/** A name no other run will pick, for temporary files and folders next to the real ones. */
-const uniqueToken = () => (0,external_node_crypto_.randomBytes)(6).toString('hex');
-/** The last non-empty line of a command's error output. */
-const lastLine = (text) => text
-    .split('\n')
-    .map((l) => l.trim())
-    .filter(Boolean)
-    .pop() ?? '';
-/**
- * Run a command that must succeed (exit 0 or one of `accept`); anything else is a BelayError saying what could
- * not be done on which server, why (its last error line), and `fix`.
- */
-async function belay_dir_runChecked(t, what, command, fix, accept = []) {
-    const r = await t.exec(command);
-    if (r.code === 0 || accept.includes(r.code))
-        return r;
-    const why = lastLine(r.stderr) || `exit ${r.code}`;
-    throw new errors/* BelayError */.oT(`Could not ${what} on ${t.label}: ${why}. ${fix}`);
-}
-
+// EXTERNAL MODULE: ./src/deploy/belay-dir.ts
+var belay_dir = __webpack_require__(6755);
 ;// CONCATENATED MODULE: ./src/deploy/lock.ts
 /**
  * The deploy lock on the server: `<app-dir>/.belay/lock`, a directory made by an atomic `mkdir`, with the holder
@@ -333,7 +288,7 @@ function parseLockState(stdout) {
 }
 // The scripts below get app-dir in $1 and the owner prefix in $2. GUARD takes the flock that every lock step runs
 // under; `take` and `fp` are functions, whose $1, $2 … are their own, hence $p.
-const GUARD = `${ENSURE_BELAY_DIR} || exit 90
+const GUARD = `${belay_dir/* ENSURE_BELAY_DIR */.rZ} || exit 90
 b="$1/.belay"; l="$b/lock"; p="$2"
 command -v flock >/dev/null 2>&1 || { echo "flock is not installed (util-linux or busybox provides it)" >&2; exit 91; }
 exec 9>>"$b/lock.guard" && flock 9 || exit 92
@@ -364,7 +319,7 @@ case "$o" in
   "$p"*) mv -- "$l" "$b/lock.released-$3" && rm -rf -- "$b/lock.released-$3" && echo released ;;
   *) [ -d "$l" ] || { echo gone; exit 0; }; echo other; printf '%s\\n' "$o" ;;
 esac`;
-const lockPath = (appDir) => `${belayDir(appDir)}/lock`;
+const lockPath = (appDir) => `${(0,belay_dir/* belayDir */.pk)(appDir)}/lock`;
 const FIX = 'Check that the SSH user can write to app-dir.';
 /**
  * Take the deploy lock of `appDir`, waiting up to `timeoutMs` while someone else holds it, and breaking it when
@@ -377,20 +332,20 @@ async function acquireDeployLock(t, appDir, owner, options) {
     const started = Date.now();
     let nextProgress = 0;
     for (;;) {
-        const r = await belay_dir_runChecked(t, `take the deploy lock in ${appDir}`, belay_dir_shellScript(ATTEMPT, appDir, prefix), FIX);
+        const r = await (0,belay_dir/* runChecked */.X4)(t, `take the deploy lock in ${appDir}`, (0,belay_dir/* shellScript */.ky)(ATTEMPT, appDir, prefix), FIX);
         const taken = takenOwner(r.stdout);
         if (taken)
-            return heldLock(t, appDir, taken, options.warn);
+            return heldLock(t, appDir, taken, options);
         const state = parseLockState(r.stdout);
         const age = lockAge(state);
         if (age !== undefined && age > options.staleAfterMs && state.fingerprint) {
             const what = `break the stale deploy lock in ${appDir}`;
-            const command = belay_dir_shellScript(BREAK, appDir, prefix, state.fingerprint, uniqueToken());
-            const broken = takenOwner((await belay_dir_runChecked(t, what, command, FIX)).stdout);
+            const command = (0,belay_dir/* shellScript */.ky)(BREAK, appDir, prefix, state.fingerprint, (0,belay_dir/* uniqueToken */.xZ)());
+            const broken = takenOwner((await (0,belay_dir/* runChecked */.X4)(t, what, command, FIX)).stdout);
             if (broken) {
                 options.warn(`Broke a stale deploy lock on ${t.label}: it was held by ${describeOwner(state.owner)} ${since(state)}, ` +
                     `longer than lock-stale-after (${(0,duration/* formatDuration */.a3)(options.staleAfterMs)}); that deploy is taken to be dead.`);
-                return heldLock(t, appDir, broken, options.warn);
+                return heldLock(t, appDir, broken, options);
             }
             // Someone else broke or released it first: look again after the usual pause.
         }
@@ -419,8 +374,8 @@ async function releaseIfOurs(t, appDir, owner) {
     return (await releaseLock(t, appDir, owner)).released;
 }
 async function releaseLock(t, appDir, owner) {
-    const command = belay_dir_shellScript(RELEASE, appDir, ownerPrefix(owner), uniqueToken());
-    const r = await belay_dir_runChecked(t, `release the deploy lock in ${appDir}`, command, FIX);
+    const command = (0,belay_dir/* shellScript */.ky)(RELEASE, appDir, ownerPrefix(owner), (0,belay_dir/* uniqueToken */.xZ)());
+    const r = await (0,belay_dir/* runChecked */.X4)(t, `release the deploy lock in ${appDir}`, command, FIX);
     const [verdict = '', ...rest] = r.stdout.split('\n');
     if (verdict === 'released')
         return { released: true };
@@ -428,25 +383,40 @@ async function releaseLock(t, appDir, owner) {
         return { released: false, other: { owner: parseOwner(rest.join('\n').trim()) } };
     return { released: false };
 }
-function heldLock(t, appDir, owner, warn) {
+function heldLock(t, appDir, owner, { warn, reconnect }) {
     let done = false;
+    const attempt = async (on) => {
+        const result = await releaseLock(on, appDir, owner);
+        done = true;
+        if (result.other) {
+            warn(`The deploy lock on ${t.label} was no longer ours at the end (it is held by ` +
+                `${describeOwner(result.other.owner)}, which broke it as stale); left it in place.`);
+        }
+    };
     return {
         owner,
         async release() {
             if (done)
-                return;
+                return true;
             try {
-                const result = await releaseLock(t, appDir, owner);
-                done = true;
-                if (result.other) {
-                    warn(`The deploy lock on ${t.label} was no longer ours at the end (it is held by ` +
-                        `${describeOwner(result.other.owner)}, which broke it as stale); left it in place.`);
-                }
+                await attempt(t);
+                return true;
             }
             catch (err) {
-                const why = err instanceof Error ? err.message : String(err);
+                let why = err instanceof Error ? err.message : String(err);
+                if (reconnect) {
+                    try {
+                        await attempt(await reconnect());
+                        warn(`The connection to ${t.label} was lost (${why}); the deploy lock was released over a new one.`);
+                        return true;
+                    }
+                    catch (again) {
+                        why = again instanceof Error ? again.message : String(again);
+                    }
+                }
                 warn(`Could not release the deploy lock on ${t.label}: ${why} It is broken after lock-stale-after; ` +
                     `to free it now, run on the server: ${breakCommand(appDir)}`);
+                return false;
             }
         },
     };
@@ -476,6 +446,77 @@ function takenOwner(stdout) {
     return owner;
 }
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+;// CONCATENATED MODULE: ./src/deploy/compose.ts
+/**
+ * docker compose on the server, as data: which CLI the server has (v2 `docker compose` or v1 `docker-compose`),
+ * the argv of every compose call a deploy makes, and what the containers of the updated services are doing.
+ * The compose project is the app; the project directory is app-dir, so a relative bind mount (`./data`) means the
+ * same folder in every release.
+ */
+
+
+async function detectCompose(t) {
+    if ((await t.exec((0,command/* cmd */.HW)('docker', 'compose', 'version', '--short'))).code === 0)
+        return 'v2';
+    if ((await t.exec((0,command/* cmd */.HW)('docker-compose', 'version', '--short'))).code === 0)
+        return 'v1';
+    throw new errors/* BelayError */.oT(`Neither \`docker compose\` (v2) nor \`docker-compose\` (v1) works on ${t.label}. Install the Compose plugin (e.g. sudo apt-get install docker-compose-plugin); belay doctor checks this.`);
+}
+function compose(stack, ...args) {
+    const base = stack.cli === 'v2' ? ['docker', 'compose'] : ['docker-compose'];
+    const flags = ['-p', stack.project, '--project-directory', stack.projectDir];
+    for (const f of stack.files)
+        flags.push('-f', f);
+    if (stack.envFile)
+        flags.push('--env-file', stack.envFile);
+    return (0,command/* cmd */.HW)(base[0], ...base.slice(1), ...flags, ...args);
+}
+/** The containers of `services` in the project (all of them when the list is empty). */
+async function serviceStates(t, stack, services) {
+    const ids = await t.exec(compose(stack, 'ps', '-q', ...services));
+    const list = ids.stdout.split('\n').filter(Boolean);
+    if (ids.code !== 0 || list.length === 0)
+        return [];
+    const r = await t.exec((0,command/* cmd */.HW)('docker', 'inspect', '--type', 'container', ...list));
+    if (r.code !== 0)
+        return [];
+    return JSON.parse(r.stdout).map((c) => ({
+        service: c.Config?.Labels?.['com.docker.compose.service'] ?? '?',
+        name: c.Name.replace(/^\//, ''),
+        status: c.State?.Status ?? 'unknown',
+        ...(c.State?.Health?.Status ? { health: c.State.Health.Status } : {}),
+        restarts: c.RestartCount ?? 0,
+        image: c.Config?.Image ?? c.Image,
+        healthLog: (c.State?.Health?.Log ?? []).slice(-3).map((l) => `exit ${l.ExitCode}: ${(l.Output ?? '').trim()}`),
+    }));
+}
+/**
+ * Ready when every updated service has a container, all are running, none restarted since this release started
+ * them, and those with a healthcheck say healthy. Unhealthy or exited is final: no point waiting longer.
+ */
+function containersVerdict(states, services) {
+    const missing = services.filter((s) => !states.some((c) => c.service === s));
+    if (missing.length)
+        return { ready: false, final: false, why: `no container yet for ${missing.join(', ')}` };
+    const down = states.find((c) => c.status !== 'running');
+    if (down)
+        return {
+            ready: false,
+            final: down.status === 'exited' || down.status === 'dead',
+            why: `${down.name} is ${down.status}`,
+        };
+    const restarted = states.find((c) => c.restarts > 0);
+    if (restarted)
+        return { ready: false, final: true, why: `${restarted.name} restarted ${restarted.restarts} time(s)` };
+    const sick = states.find((c) => c.health === 'unhealthy');
+    if (sick)
+        return { ready: false, final: true, why: `${sick.name} is unhealthy` };
+    const starting = states.find((c) => c.health === 'starting');
+    if (starting)
+        return { ready: false, final: false, why: `${starting.name} is starting` };
+    return { ready: true, final: true, why: 'all running' + (states.some((c) => c.health) ? ' and healthy' : '') };
+}
 
 // EXTERNAL MODULE: ./src/backup/manifest.ts
 var manifest = __webpack_require__(8726);
@@ -591,7 +632,7 @@ class ReleaseStore {
     appDir) {
         this.t = t;
         this.appDir = appDir;
-        this.root = `${belayDir(appDir)}/releases`;
+        this.root = `${(0,belay_dir/* belayDir */.pk)(appDir)}/releases`;
     }
     /** Path of the release folder on the server. */
     dir(id) {
@@ -600,8 +641,8 @@ class ReleaseStore {
     }
     /** Create `.belay/releases`, readable by the SSH user only (and app-dir, when missing). */
     async ensure() {
-        const script = `${ENSURE_BELAY_DIR} && mkdir -p -- "$1/.belay/releases"`;
-        await belay_dir_runChecked(this.t, `create ${this.root}`, belay_dir_shellScript(script, this.appDir), releases_FIX);
+        const script = `${belay_dir/* ENSURE_BELAY_DIR */.rZ} && mkdir -p -- "$1/.belay/releases"`;
+        await (0,belay_dir/* runChecked */.X4)(this.t, `create ${this.root}`, (0,belay_dir/* shellScript */.ky)(script, this.appDir), releases_FIX);
     }
     /**
      * Write a new release folder: `files` first, `release.json` last, so a folder with a record is complete. The
@@ -616,15 +657,15 @@ class ReleaseStore {
                 throw new errors/* BelayError */.oT(`Refusing to write ${JSON.stringify(file.name)} into release ${record.id}: ${bad}.`);
             seen.add(file.name);
         }
-        const script = `${ENSURE_BELAY_DIR} && mkdir -p -- "$1/.belay/releases" && mkdir -- "$1/.belay/releases/$2"`;
-        await belay_dir_runChecked(this.t, `create the release folder ${dir}`, belay_dir_shellScript(script, this.appDir, record.id), 'Release ids are unique; if this one exists, a deploy of the same id ran before: run the deploy again.');
+        const script = `${belay_dir/* ENSURE_BELAY_DIR */.rZ} && mkdir -p -- "$1/.belay/releases" && mkdir -- "$1/.belay/releases/$2"`;
+        await (0,belay_dir/* runChecked */.X4)(this.t, `create the release folder ${dir}`, (0,belay_dir/* shellScript */.ky)(script, this.appDir, record.id), 'Release ids are unique; if this one exists, a deploy of the same id ran before: run the deploy again.');
         try {
             for (const file of files)
                 await this.t.upload(file.content, `${dir}/${file.name}`, (file.mode ?? 0o600) & 0o700);
             await this.writeRecord(record);
         }
         catch (err) {
-            await this.t.exec(belay_dir_shellScript('rm -rf -- "$1"', dir)).catch(() => undefined);
+            await this.t.exec((0,belay_dir/* shellScript */.ky)('rm -rf -- "$1"', dir)).catch(() => undefined);
             throw err;
         }
     }
@@ -642,7 +683,7 @@ class ReleaseStore {
     async read(id) {
         const file = `${this.dir(id)}/release.json`;
         const script = '[ -e "$1" ] || exit 3; cat -- "$1"';
-        const r = await belay_dir_runChecked(this.t, `read ${file}`, belay_dir_shellScript(script, file), releases_FIX, [3]);
+        const r = await (0,belay_dir/* runChecked */.X4)(this.t, `read ${file}`, (0,belay_dir/* shellScript */.ky)(script, file), releases_FIX, [3]);
         if (r.code === 3)
             return undefined;
         const record = parseRecord(r.stdout);
@@ -656,27 +697,27 @@ class ReleaseStore {
         const script = `for f in "$1"/*/release.json; do
   [ -f "$f" ] || continue; d=\${f%/release.json}; printf '%s\\t' "\${d##*/}"; tr -d '\\n' < "$f"; echo
 done; exit 0`;
-        const r = await belay_dir_runChecked(this.t, `list ${this.root}`, belay_dir_shellScript(script, this.root), releases_FIX);
+        const r = await (0,belay_dir/* runChecked */.X4)(this.t, `list ${this.root}`, (0,belay_dir/* shellScript */.ky)(script, this.root), releases_FIX);
         return parseRecordLines(r.stdout);
     }
     /** The id `current` points to, or undefined when there is no pointer yet. */
     async current() {
-        const pointer = `${belayDir(this.appDir)}/current`;
+        const pointer = `${(0,belay_dir/* belayDir */.pk)(this.appDir)}/current`;
         const script = '[ -L "$1" ] || exit 3; readlink -- "$1"';
-        const r = await belay_dir_runChecked(this.t, `read ${pointer}`, belay_dir_shellScript(script, pointer), releases_FIX, [3]);
+        const r = await (0,belay_dir/* runChecked */.X4)(this.t, `read ${pointer}`, (0,belay_dir/* shellScript */.ky)(script, pointer), releases_FIX, [3]);
         if (r.code === 3)
             return undefined;
         const id = idFromPointer(r.stdout);
         if (id === undefined) {
-            throw new errors/* BelayError */.oT(`${pointer} on ${this.t.label} points to ${JSON.stringify(r.stdout.trim())}, not to a release. Point it at one: cd ${belayDir(this.appDir)} && ln -sfn releases/<id> current`);
+            throw new errors/* BelayError */.oT(`${pointer} on ${this.t.label} points to ${JSON.stringify(r.stdout.trim())}, not to a release. Point it at one: cd ${(0,belay_dir/* belayDir */.pk)(this.appDir)} && ln -sfn releases/<id> current`);
         }
         return id;
     }
     /** Point `current` at `id` (which must be recorded) in one rename: readers never see it missing. */
     async setCurrent(id) {
         checkId(id);
-        const command = belay_dir_shellScript(SET_CURRENT, this.appDir, id, uniqueToken());
-        await belay_dir_runChecked(this.t, `point current at release ${id}`, command, releases_FIX);
+        const command = (0,belay_dir/* shellScript */.ky)(SET_CURRENT, this.appDir, id, (0,belay_dir/* uniqueToken */.xZ)());
+        await (0,belay_dir/* runChecked */.X4)(this.t, `point current at release ${id}`, command, releases_FIX);
     }
     /**
      * Remove the releases beyond the newest `keep`, never one in `protect` nor the one `current` names; returns
@@ -687,8 +728,8 @@ done; exit 0`;
         const doomed = selectPrunable(await this.list(), keep, current ? [...protect, current] : protect);
         if (doomed.length === 0)
             return [];
-        const command = belay_dir_shellScript(PRUNE, this.appDir, ...doomed.map((r) => r.id));
-        await belay_dir_runChecked(this.t, `remove old releases from ${this.root}`, command, releases_FIX);
+        const command = (0,belay_dir/* shellScript */.ky)(PRUNE, this.appDir, ...doomed.map((r) => r.id));
+        await (0,belay_dir/* runChecked */.X4)(this.t, `remove old releases from ${this.root}`, command, releases_FIX);
         return doomed;
     }
     async writeRecord(record) {
@@ -726,12 +767,14 @@ function checkId(id) {
 
 
 
+
+
+
+
 const SERVICE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 /** ESC [ … letter: cursor and erase sequences in compose's output. */
 const TERMINAL_CONTROL = new RegExp(`${String.fromCharCode(27)}\\[[0-9;?]*[A-Za-z]`, 'g');
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-/** app-dir as given, else `belay/<app>` under the SSH user's home (the schema's default is for doctor). */
-const appDirOf = (loaded) => loaded.origin.appDir !== 'default' ? loaded.values.appDir : `belay/${loaded.values.app}`;
 function gateSpec(v) {
     const mode = v.health ?? 'auto';
     if ((mode === 'url' || mode === 'both') && !v.healthUrl) {
@@ -777,9 +820,17 @@ function planDeploy(loaded, face, cwd) {
     }
     const env = renderEnv(v, cwd);
     const check = gateSpec(v);
+    if (restoresOnRollback(v)) {
+        const fix = 'restore-backup-on-rollback restores the pre-deploy backup into the database';
+        if (!v.backupId)
+            throw new errors/* InputError */.dz('backup-id', `${fix}, so it needs one`, "Pass the backup step's backup-id.");
+        if (v.engine === 'sqlite' ? !v.sqlitePath : !v.database || !v.dbUser) {
+            throw new errors/* InputError */.dz(v.engine === 'sqlite' ? 'sqlite-path' : !v.database ? 'database' : 'db-user', `${fix}: it is required`, 'Give the same database inputs as the backup step.');
+        }
+    }
     return {
         app: v.app,
-        appDir: appDirOf(loaded),
+        appDir: (0,belay_dir/* appDirFor */.wY)(loaded.values),
         composeFiles: composeFiles.map(({ name, content }) => ({ name, content })),
         ...(v.composeRemote ? { composeRemote: v.composeRemote } : {}),
         ...(env !== undefined ? { env } : {}),
@@ -885,7 +936,8 @@ async function timed(tl, name, work) {
         tl.step(name, Date.now() - started);
     }
 }
-async function runDeploy({ reporter, face, loaded, cwd }) {
+async function runDeploy(ctx) {
+    const { reporter, face, loaded, cwd } = ctx;
     const plan = planDeploy(loaded, face, cwd);
     if (plan.env)
         for (const line of plan.env.split('\n'))
@@ -893,16 +945,31 @@ async function runDeploy({ reporter, face, loaded, cwd }) {
                 reporter.secret(line.slice(line.indexOf('=') + 2, -1));
     const { targets, options } = (0,connection/* resolveConnection */.X)(plan.values, face);
     const pool = new transport_pool/* ConnectionPool */.j(options, reporter);
+    // Only used when a connection is lost with the lock held: a second one to release it.
+    const spare = new transport_pool/* ConnectionPool */.j(options, reporter);
+    const ledger = new left_locks/* LockLedger */.vo(reporter);
     const id = newReleaseId(new Date());
+    const url = plan.values.environmentUrl ?? plan.values.healthUrl;
     const tl = timeline();
     const switched = [];
     let status = 'failed';
+    let previousId;
+    let why = '';
+    const deployment = await (0,deployments/* startDeployment */.i)(plan.values.githubToken, {
+        environment: plan.values.environment ?? 'production',
+        description: `belay deploy ${plan.app} ${id}`,
+        payload: { app: plan.app, release: id },
+    }, reporter);
     try {
         for (const target of targets) {
             const t = await timed(tl, `connect ${target.host}`, () => pool.get(target));
-            const outcome = await deployHost(t, plan, id, tl, reporter);
+            const host = { t, target, ledger, reconnect: () => spare.get(target) };
+            const outcome = await deployHost(host, plan, id, tl, reporter, ctx);
+            if (switched.length === 0)
+                previousId = outcome.previousId;
             if (outcome.status !== 'deployed') {
                 status = outcome.status;
+                why = `${target.host}: ${outcome.status}`;
                 // Hosts switched before this one go back too: a fleet never ends half on the new release.
                 for (const done of switched.reverse()) {
                     if (!done.previous)
@@ -918,20 +985,58 @@ async function runDeploy({ reporter, face, loaded, cwd }) {
             switched.push({ t, target, ...(outcome.previous ? { previous: outcome.previous } : {}) });
         }
     }
+    catch (err) {
+        why = err instanceof Error ? err.message : String(err);
+        throw err;
+    }
     finally {
-        await pool.closeAll();
+        await Promise.all([pool.closeAll(), spare.closeAll()]);
         reporter.setOutput('release-id', id);
+        reporter.setOutput('previous-release-id', previousId ?? '');
         reporter.setOutput('status', status);
-        if (plan.values.healthUrl)
-            reporter.setOutput('url', plan.values.healthUrl);
+        if (url)
+            reporter.setOutput('url', url);
         reporter.summary(`### belay deploy ${plan.app} ${id}: ${status}\n\n${(0,report_reporter/* markdownTable */.Qj)(['Step', 'Took'], tl.rows)}`);
+        await deployment.finish(status, status === 'deployed' ? `${id} deployed and healthy` : `${id}: ${why}`, url);
     }
     if (status === 'deployed')
         reporter.info(`✓ ${plan.app} ${id} deployed and healthy`);
     return status === 'deployed';
 }
+/** The number of migrations the migrate step applied, from its `applied` output (0 when none or not given). */
+function appliedCount(migrations) {
+    if (!migrations)
+        return 0;
+    const parsed = parseJson(migrations);
+    return Array.isArray(parsed) ? parsed.length : 0;
+}
+const restoresOnRollback = (v) => (v.restoreBackupOnRollback ?? false) && appliedCount(v.migrations) > 0;
+/**
+ * restore-backup-on-rollback: the pre-deploy backup back into the database, before the previous release comes
+ * up, through the restore capability (sha256 checked, scratch copy compared, swap by rename; the replaced database
+ * kept). The user's switch is the confirmation restore otherwise asks for. Returns false when it failed.
+ */
+async function restoreBeforeRollback(ctx, reporter) {
+    const v = ctx.loaded.values;
+    const { runRestore } = await Promise.all(/* import() */[__webpack_require__.e(849), __webpack_require__.e(760), __webpack_require__.e(639)]).then(__webpack_require__.bind(__webpack_require__, 7020));
+    const { sqliteName } = await Promise.all(/* import() */[__webpack_require__.e(849), __webpack_require__.e(760)]).then(__webpack_require__.bind(__webpack_require__, 7760));
+    const confirm = v.engine === 'sqlite' ? sqliteName(v) : v.database;
+    reporter.warn(`restoring the pre-deploy backup ${v.backupId} (restore-backup-on-rollback), since migrations ran`);
+    // restore's own outputs (database, kept-as) are not deploy's.
+    const quiet = Object.assign(Object.create(reporter), { setOutput: () => undefined });
+    // Into the database itself (a target-database of the config would restore beside it).
+    const values = { ...v, confirm };
+    delete values.targetDatabase;
+    try {
+        return await runRestore({ ...ctx, reporter: quiet, loaded: { ...ctx.loaded, values } });
+    }
+    catch (err) {
+        reporter.error(`The pre-deploy backup could not be restored: ${err instanceof Error ? err.message : String(err)}`);
+        return false;
+    }
+}
 /** One host: lock, release, up, gate; on failure the previous release back up. */
-async function deployHost(t, plan, id, tl, reporter) {
+async function deployHost({ t, target, ledger, reconnect }, plan, id, tl, reporter, ctx) {
     const v = plan.values;
     const cli = await detectCompose(t);
     const owner = {
@@ -941,11 +1046,12 @@ async function deployHost(t, plan, id, tl, reporter) {
         pid: process.pid,
         time: new Date().toISOString(),
     };
-    const lock = await timed(tl, 'lock', () => acquireDeployLock(t, plan.appDir, owner, {
-        timeoutMs: v.lockTimeout ?? 5 * 60_000,
-        staleAfterMs: v.lockStaleAfter ?? 3_600_000,
-        progress: (waited, holder) => reporter.info(`waiting for the deploy lock on ${t.label} (${(0,duration/* formatDuration */.a3)(waited)} so far)${holder ? `, held by ${holder.actor ?? '?'} for release ${holder.release}` : ''}`),
-        warn: (message) => reporter.warn(message),
+    // Written before the lock is taken: a cancel right after the mkdir still leaves the post step what it needs
+    // (ownership is judged without the time).
+    ledger.taken(target, plan.appDir, owner);
+    const lock = await timed(tl, 'lock', () => takeLock(t, plan.appDir, owner, v, reporter, reconnect).catch((err) => {
+        ledger.released(target, plan.appDir);
+        throw err;
     }));
     try {
         const store = new ReleaseStore(t, plan.appDir);
@@ -993,22 +1099,70 @@ async function deployHost(t, plan, id, tl, reporter) {
                 reporter.info(`pruned release ${r.id}`);
             if (v.postDeploy)
                 await timed(tl, 'post-deploy', () => hook(t, plan.appDir, v.postDeploy, facts, 'post-deploy', reporter));
-            return { status: 'deployed', ...(previous ? { previous } : {}) };
+            return { status: 'deployed', ...(previous ? { previous } : {}), ...(previousId ? { previousId } : {}) };
         }
         reporter.error(`release ${id} is not healthy on ${t.label}: ${failure}`);
         await showFailure(t, stack, plan.services, reporter);
         await store.update(id, { outcome: 'failed', finishedAt: new Date().toISOString(), note: failure });
+        const previousFacts = previousId ? { previousId } : {};
         if (!(v.rollbackOnFailure ?? true) || !previous) {
             if (!previous)
                 reporter.error('There is no previous release to go back to: the new one stays as it is.');
-            return { status: 'failed' };
+            return { status: 'failed', ...previousFacts };
+        }
+        if (restoresOnRollback(v)) {
+            const restored = await timed(tl, 'restore pre-deploy backup', () => restoreBeforeRollback(ctx, reporter));
+            if (!restored) {
+                reporter.error(`Release ${id} stays up: the database could not be put back to backup ${v.backupId}, and ${previous.id} would meet the new schema. Restore it by hand (belay restore --backup-id ${v.backupId}), then run belay rollback.`);
+                return { status: 'rollback-failed', previous, ...previousFacts };
+            }
         }
         const back = await rollbackHost(t, plan, previous, id, tl, reporter, cli);
-        return { status: back ? 'rolled-back' : 'rollback-failed', previous };
+        return { status: back ? 'rolled-back' : 'rollback-failed', previous, ...previousFacts };
     }
     finally {
-        await lock.release().catch(() => undefined);
+        if (await lock.release())
+            ledger.released(target, plan.appDir);
     }
+}
+function takeLock(t, appDir, owner, v, reporter, reconnect) {
+    return acquireDeployLock(t, appDir, owner, {
+        reconnect,
+        timeoutMs: v.lockTimeout ?? 5 * 60_000,
+        staleAfterMs: v.lockStaleAfter ?? 3_600_000,
+        progress: (waited, holder) => reporter.info(`waiting for the deploy lock on ${t.label} (${(0,duration/* formatDuration */.a3)(waited)} so far)${holder ? `, held by ${holder.actor ?? '?'} for release ${holder.release}` : ''}`),
+        warn: (message) => reporter.warn(message),
+    });
+}
+/**
+ * The post step of deploy and rollback: the locks the main step took and did not release (the job was cancelled,
+ * or the server could not be reached at the end) are released if they are still this run's. Someone else's lock
+ * is left alone. Never fails the job: what cannot be released is a warning with the command to run by hand.
+ */
+async function releaseLeftLocks({ reporter, face, loaded, state }) {
+    const left = (0,left_locks/* parseLeftLocks */.nM)(state?.(left_locks/* LEFT_LOCKS */.LY) ?? '');
+    if (left.length === 0)
+        return true;
+    const { options } = (0,connection/* resolveConnection */.X)(loaded.values, face);
+    const pool = new transport_pool/* ConnectionPool */.j(options, reporter);
+    try {
+        for (const { target, appDir, owner } of left) {
+            const where = `${target.user}@${target.host}:${target.port}`;
+            try {
+                const released = await releaseIfOurs(await pool.get(target), appDir, owner);
+                reporter.info(released
+                    ? `released the deploy lock of release ${owner.release} on ${where}, left by this job`
+                    : `the deploy lock on ${where} is not this job's any more (released, or broken as stale): left alone`);
+            }
+            catch (err) {
+                reporter.warn(`Could not release the deploy lock of release ${owner.release} on ${where}: ${err instanceof Error ? err.message : String(err)} It is broken after lock-stale-after; to free it now, run on the server: ${breakCommand(appDir)}`);
+            }
+        }
+    }
+    finally {
+        await pool.closeAll();
+    }
+    return true;
 }
 /**
  * The previous release's compose files, env and images, back up and through the same gate. Returns true when it
@@ -1036,10 +1190,10 @@ const renderForHuman = (c) => (c.kind === 'argv' ? c.argv.join(' ') : '');
 async function bringUp(t, stack, services, check, tl, reporter, what) {
     const pulled = await timed(tl, `pull (${what})`, () => t.exec(compose(stack, 'pull', '--quiet', ...services)));
     if (pulled.code !== 0)
-        return `pulling its images failed: ${run_lastLine(pulled.stderr)}`;
+        return `pulling its images failed: ${lastLine(pulled.stderr)}`;
     const up = await timed(tl, `up -d (${what})`, () => t.exec(compose(stack, 'up', '-d', ...services)));
     if (up.code !== 0)
-        return `docker compose up failed: ${run_lastLine(up.stderr)}`;
+        return `docker compose up failed: ${lastLine(up.stderr)}`;
     return timed(tl, `health gate (${what})`, () => gate(t, stack, services, check, reporter));
 }
 async function gate(t, stack, services, check, reporter) {
@@ -1109,7 +1263,7 @@ async function hook(t, appDir, text, facts, name, reporter) {
     const runner = 'cd -- "$1" && shift && exec sh -ec "$1"';
     const r = await t.exec((0,command/* cmd */.HW)('env', ...Object.entries(facts).map(([k, val]) => `${k}=${val}`), 'sh', '-c', runner, 'belay', appDir, text), { onStdout: (c) => reporter.info(c.toString().trimEnd()) });
     if (r.code !== 0)
-        throw new errors/* BelayError */.oT(`${name} failed (exit ${r.code}): ${run_lastLine(r.stderr) || 'no message'}.`);
+        throw new errors/* BelayError */.oT(`${name} failed (exit ${r.code}): ${lastLine(r.stderr) || 'no message'}.`);
 }
 function runFacts() {
     const p = (0,manifest/* provenance */.aH)();
@@ -1123,14 +1277,14 @@ function parseJson(text) {
         throw new errors/* InputError */.dz('migrations', 'it is not JSON', "Pass the migrate step's applied output as it is.");
     }
 }
-const run_lastLine = (text) => text.trim().split('\n').filter(Boolean).pop() ?? '';
+const lastLine = (text) => text.trim().split('\n').filter(Boolean).pop() ?? '';
 const run_sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 /** `belay releases`: the release history on the first host. */
 async function runReleases({ reporter, face, loaded }) {
     const v = loaded.values;
     if (!v.app)
         throw (0,load/* missing */.L)('app', face);
-    const appDir = appDirOf(loaded);
+    const appDir = (0,belay_dir/* appDirFor */.wY)(loaded.values);
     const { targets, options } = (0,connection/* resolveConnection */.X)(v, face);
     const pool = new transport_pool/* ConnectionPool */.j(options, reporter);
     try {
@@ -1172,12 +1326,17 @@ async function runRollback({ reporter, face, loaded }) {
         throw (0,load/* missing */.L)('app', face);
     if (!v.host)
         throw (0,load/* missing */.L)('host', face);
-    const appDir = appDirOf(loaded);
+    const appDir = (0,belay_dir/* appDirFor */.wY)(loaded.values);
     const check = gateSpec(v);
     const { targets, options } = (0,connection/* resolveConnection */.X)(v, face);
     const pool = new transport_pool/* ConnectionPool */.j(options, reporter);
+    const spare = new transport_pool/* ConnectionPool */.j(options, reporter);
+    const ledger = new left_locks/* LockLedger */.vo(reporter);
     const tl = timeline();
+    const url = v.environmentUrl ?? v.healthUrl;
     let status = 'failed';
+    let why = '';
+    let deployment;
     try {
         for (const target of targets) {
             const t = await pool.get(target);
@@ -1203,23 +1362,28 @@ async function runRollback({ reporter, face, loaded }) {
                 pid: process.pid,
                 time: new Date().toISOString(),
             };
-            const lock = await acquireDeployLock(t, appDir, owner, {
-                timeoutMs: v.lockTimeout ?? 5 * 60_000,
-                staleAfterMs: v.lockStaleAfter ?? 3_600_000,
-                progress: (waited) => reporter.info(`waiting for the deploy lock on ${t.label} (${(0,duration/* formatDuration */.a3)(waited)} so far)`),
-                warn: (message) => reporter.warn(message),
+            deployment ??= await (0,deployments/* startDeployment */.i)(v.githubToken, {
+                environment: v.environment ?? 'production',
+                description: `belay rollback ${v.app} to ${to.id}`,
+                payload: { app: v.app, release: to.id },
+            }, reporter);
+            ledger.taken(target, appDir, owner);
+            const lock = await takeLock(t, appDir, owner, v, reporter, () => spare.get(target)).catch((err) => {
+                ledger.released(target, appDir);
+                throw err;
             });
             try {
                 const stack = stackOf(to, store, cli, appDir);
                 const pulled = await t.exec(compose(stack, 'pull', '--quiet', ...to.services));
                 if (pulled.code !== 0) {
-                    throw new errors/* BelayError */.oT(`The images of ${to.id} cannot be pulled on ${t.label} (${run_lastLine(pulled.stderr)}): nothing was changed.`);
+                    throw new errors/* BelayError */.oT(`The images of ${to.id} cannot be pulled on ${t.label} (${lastLine(pulled.stderr)}): nothing was changed.`);
                 }
                 const failure = await bringUp(t, stack, to.services, check, tl, reporter, `rollback to ${to.id}`);
                 if (failure) {
                     await showFailure(t, stack, to.services, reporter);
                     reporter.error(`Release ${to.id} is not healthy on ${t.label}: ${failure}.`);
                     status = 'rollback-failed';
+                    why = `${t.label}: ${failure}`;
                     break;
                 }
                 await store.setCurrent(to.id);
@@ -1232,13 +1396,21 @@ async function runRollback({ reporter, face, loaded }) {
                 reporter.info(`✓ ${t.label} is on release ${to.id} again, healthy`);
             }
             finally {
-                await lock.release().catch(() => undefined);
+                if (await lock.release())
+                    ledger.released(target, appDir);
             }
         }
     }
+    catch (err) {
+        why = err instanceof Error ? err.message : String(err);
+        throw err;
+    }
     finally {
-        await pool.closeAll();
+        await Promise.all([pool.closeAll(), spare.closeAll()]);
         reporter.setOutput('status', status);
+        if (url)
+            reporter.setOutput('url', url);
+        await deployment?.finish(status, status === 'deployed' ? 'rolled back, healthy' : why, url);
         reporter.summary(`### belay rollback ${v.app}: ${status}\n\n${(0,report_reporter/* markdownTable */.Qj)(['Step', 'Took'], tl.rows)}`);
     }
     return status === 'deployed';
