@@ -95,7 +95,8 @@ const HEALTH_GATE = Object.fromEntries(
     `health${key[0]!.toUpperCase()}${key.slice(1)}`,
     {
       ...spec,
-      description: `Health gate of the deploy: ${spec.description[0]!.toLowerCase()}${spec.description.slice(1)}`,
+      // "Text the body…" becomes "text the body…"; an acronym ("URL to check", "JSON the body…") stays as it is.
+      description: `Health gate of the deploy: ${/^[A-Z][a-z]/.test(spec.description) ? spec.description[0]!.toLowerCase() : spec.description[0]}${spec.description.slice(1)}`,
     },
   ]),
 ) as Prefixed<typeof HEALTH>;

@@ -78,6 +78,9 @@ export function renderRootActionYml(): string {
   return HEADER + stringify(doc, { lineWidth: 0 });
 }
 
+/** actions/upload-artifact v4.6.2, by commit. */
+export const UPLOAD_ARTIFACT = 'ea165f8d65b6e75b540449e92b4886f43607fa02';
+
 /** Inputs of the backup action the scheduled composite does not offer: it always lists nothing and downloads. */
 const SCHEDULED_LEFT_OUT: readonly InputKey[] = ['list', 'download', 'config'];
 
@@ -147,8 +150,9 @@ export function renderScheduledBackupYml(): string {
           env,
         },
         {
-          name: 'Keep it as an artifact',
-          uses: 'actions/upload-artifact@v4',
+          // Pinned by commit, as a third-party action should be: v4.6.2.
+          name: 'Keep it as an artifact (actions/upload-artifact v4.6.2)',
+          uses: `actions/upload-artifact@${UPLOAD_ARTIFACT}`,
           with: {
             name: "${{ inputs.artifact-name || format('belay-backup-{0}', steps.backup.outputs.backup-id) }}",
             path: '${{ runner.temp }}/belay-backup',

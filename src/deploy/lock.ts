@@ -287,7 +287,7 @@ function heldLock(
         if (reconnect) {
           try {
             await attempt(await reconnect());
-            warn(`The connection to ${t.label} was lost (${why}); the deploy lock was released over a new one.`);
+            warn(`The connection to ${t.label} was lost; the deploy lock was released over a new one.`);
             return true;
           } catch (again) {
             why = again instanceof Error ? again.message : String(again);

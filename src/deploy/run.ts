@@ -11,7 +11,7 @@ import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { resolveConnection } from '../config/connection.js';
 import { missing } from '../config/load.js';
-import { cmd } from '../core/command.js';
+import { cmd, render } from '../core/command.js';
 import { formatDuration } from '../core/duration.js';
 import { BelayError, InputError } from '../core/errors.js';
 import type { RunContext } from '../engine.js';
@@ -535,7 +535,8 @@ async function rollbackHost(
   return false;
 }
 
-const renderForHuman = (c: ReturnType<typeof cmd>) => (c.kind === 'argv' ? c.argv.join(' ') : '');
+/** A command as a person pastes it into a shell on the server: quoted where it needs to be. */
+const renderForHuman = (c: ReturnType<typeof cmd>) => render(c);
 
 /** pull, up -d, gate. Returns undefined when healthy, else why not. */
 async function bringUp(

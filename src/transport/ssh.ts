@@ -443,6 +443,7 @@ async function openClient(
     });
   // node-ssh stops listening for errors once connected; without a listener a late error would crash the process.
   client.on('error', () => undefined);
+  client.once('close', () => closedClients.add(client));
   // ssh2's pure-JS cipher path writes each packet in several small pieces; with Nagle's algorithm on, every
   // request then waits ~40 ms for the server's delayed ACK (an SFTP upload of a 1 KB file took 220 ms).
   client.setNoDelay(true);
@@ -482,7 +483,13 @@ function forwardOut(client: Client, host: string, port: number, sourcePort = 0):
   });
 }
 
+/** Clients whose connection has closed (a lost one too): ending them again would wait for a 'close' that is over. */
+const closedClients = new WeakSet<Client>();
+
 async function endClient(client: Client): Promise<void> {
+  // The wait below is on an unref'd timer, so that it never holds the process open. Were the 'close' event already
+  // gone, nothing would be left to settle the wait, and Node would end the process in the middle of its work.
+  if (closedClients.has(client)) return;
   const closed = once(client, 'close').catch(() => undefined);
   client.end();
   await Promise.race([closed, delay(CLIENT_CLOSE_WAIT_MS)]);

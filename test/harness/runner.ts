@@ -19,17 +19,21 @@ export interface RunResult {
   all: string;
   outputs: Record<string, string>;
   summary: string;
+  /** What the step saved for its post step (GITHUB_STATE). */
+  state: Record<string, string>;
+  /** With `post: true`: the action's post step, run after the main step as the runner does. */
+  post?: RunResult;
 }
 
 interface ActionYml {
   inputs?: Record<string, { default?: string }>;
-  runs: { main: string };
+  runs: { main: string; post?: string };
 }
 
 export async function runAction(
   action: string,
   inputs: Record<string, string>,
-  options: { env?: Record<string, string>; cwd?: string } = {},
+  options: { env?: Record<string, string>; cwd?: string; interrupt?: Interrupt; post?: boolean } = {},
 ): Promise<RunResult> {
   const dir = action === 'belay' ? ROOT : join(ROOT, 'actions', action);
   const yml = parse(readFileSync(join(dir, 'action.yml'), 'utf8')) as ActionYml;
@@ -56,11 +60,35 @@ export async function runAction(
     const value = inputs[name] ?? spec.default;
     if (value !== undefined) env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value;
   }
-  try {
-    const { code, stdout, stderr } = await spawnNode([join(dir, yml.runs.main)], env, options.cwd ?? temp);
+  const step = async (file: string, extra: Record<string, string>, interrupt?: Interrupt): Promise<RunResult> => {
+    for (const f of [files.output, files.summary]) writeFileSync(f, '');
+    const { code, stdout, stderr } = await spawnNode(
+      [join(dir, file)],
+      { ...env, ...extra },
+      options.cwd ?? temp,
+      interrupt,
+    );
     const output = readFileSync(files.output, 'utf8');
     const summary = readFileSync(files.summary, 'utf8');
-    return { code, stdout, stderr, all: stdout + stderr + output + summary, outputs: parseOutputFile(output), summary };
+    const state = parseOutputFile(readFileSync(files.state, 'utf8'));
+    return {
+      code,
+      stdout,
+      stderr,
+      all: stdout + stderr + output + summary,
+      outputs: parseOutputFile(output),
+      summary,
+      state,
+    };
+  };
+  try {
+    const main = await step(yml.runs.main, {}, options.interrupt);
+    if (!options.post) return main;
+    if (!yml.runs.post) throw new Error(`action ${action} has no post step`);
+    // The runner gives the post step the main step's saved state as STATE_<name>, and a fresh state file.
+    writeFileSync(files.state, '');
+    const saved = Object.fromEntries(Object.entries(main.state).map(([k, v]) => [`STATE_${k}`, v]));
+    return { ...main, post: await step(yml.runs.post, saved) };
   } finally {
     rmSync(temp, { recursive: true, force: true });
   }
@@ -70,18 +98,31 @@ export async function runAction(
 export async function runCli(
   args: readonly string[],
   options: { env?: Record<string, string>; cwd?: string } = {},
-): Promise<Omit<RunResult, 'outputs' | 'summary'>> {
+): Promise<Omit<RunResult, 'outputs' | 'summary' | 'state'>> {
   const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/root', ...options.env };
   const r = await spawnNode([join(ROOT, 'dist/cli/index.js'), ...args], env, options.cwd ?? ROOT);
   return { ...r, all: r.stdout + r.stderr };
 }
 
-function spawnNode(args: string[], env: Record<string, string>, cwd: string) {
+/** Send `signal` to the step once its output contains `text`: a cancelled job (SIGINT) or a vanished runner (SIGKILL). */
+export interface Interrupt {
+  readonly when: string;
+  readonly signal: NodeJS.Signals;
+}
+
+function spawnNode(args: string[], env: Record<string, string>, cwd: string, interrupt?: Interrupt) {
   return new Promise<{ code: number; stdout: string; stderr: string }>((resolvePromise, reject) => {
     const child = spawn(process.execPath, args, { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    let sent = false;
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+      if (interrupt && !sent && stdout.includes(interrupt.when)) {
+        sent = true;
+        child.kill(interrupt.signal);
+      }
+    });
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     child.on('error', reject);
     child.on('close', (code) => resolvePromise({ code: code ?? -1, stdout, stderr }));

@@ -432,7 +432,7 @@ describe('actions/scheduled-backup (composite)', () => {
       expect(filesIn(join(runnerTemp, 'belay-backup'))).toEqual([`${id}.dump`, `${id}.json`]);
       expect(r.uses).toEqual([
         {
-          uses: 'actions/upload-artifact@v4',
+          uses: 'actions/upload-artifact@ea165f8d65b6e75b540449e92b4886f43607fa02',
           with: {
             name: `belay-backup-${id}`,
             path: join(runnerTemp, 'belay-backup'),
