@@ -62,6 +62,130 @@ async function runChecked(t, what, command, fix, accept = []) {
 
 /***/ }),
 
+/***/ 436:
+/***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
+
+/* harmony export */ __webpack_require__.d(__webpack_exports__, {
+/* harmony export */   YY: () => (/* binding */ containersVerdict),
+/* harmony export */   Zz: () => (/* binding */ compose),
+/* harmony export */   _H: () => (/* binding */ serviceStates),
+/* harmony export */   ab: () => (/* binding */ COMPOSE_V1_MINIMUM),
+/* harmony export */   dX: () => (/* binding */ changedByComposeV1),
+/* harmony export */   ib: () => (/* binding */ detectCompose),
+/* harmony export */   rv: () => (/* binding */ dockerComposeVersion)
+/* harmony export */ });
+/* harmony import */ var _core_command_js__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(2561);
+/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(713);
+/**
+ * docker compose on the server, as data: which CLI the server has (v2 `docker compose` or v1 `docker-compose`),
+ * the argv of every compose call a deploy makes, and what the containers of the updated services are doing.
+ * The compose project is the app; the project directory is app-dir, so a relative bind mount (`./data`) means the
+ * same folder in every release.
+ */
+
+
+/**
+ * The oldest Compose v1 belay can deploy with: 1.27 is the first to read compose files without a `version:` line
+ * (the Compose Specification), which is how belay writes its override file. Debian 11 and Ubuntu 20.04 ship 1.25.
+ */
+const COMPOSE_V1_MINIMUM = '1.27';
+/** What `docker-compose version --short` printed: `1.29.2` (v1), `2.26.1` (v2 standalone), maybe with a `v`. */
+function dockerComposeVersion(short) {
+    const version = short.trim().split('\n')[0].trim().replace(/^v/, '');
+    const m = /^(\d+)\.(\d+)/.exec(version);
+    if (!m)
+        return { version, supported: true }; // it answered; an odd version string is no reason to refuse
+    const [major, minor] = [Number(m[1]), Number(m[2])];
+    const [minMajor, minMinor] = COMPOSE_V1_MINIMUM.split('.').map(Number);
+    return { version, major, supported: major > minMajor || (major === minMajor && minor >= minMinor) };
+}
+async function detectCompose(t) {
+    if ((await t.exec((0,_core_command_js__WEBPACK_IMPORTED_MODULE_0__/* .cmd */ .HW)('docker', 'compose', 'version', '--short'))).code === 0)
+        return 'v2';
+    const standalone = await t.exec((0,_core_command_js__WEBPACK_IMPORTED_MODULE_0__/* .cmd */ .HW)('docker-compose', 'version', '--short'));
+    if (standalone.code === 0) {
+        const found = dockerComposeVersion(standalone.stdout);
+        if (!found.supported) {
+            throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .BelayError */ .oT(`docker-compose ${found.version} on ${t.label} is too old: belay needs Compose v2 (\`docker compose\`) or docker-compose ${COMPOSE_V1_MINIMUM} or newer, which reads compose files without a version: line. Install the Compose plugin (e.g. sudo apt-get install docker-compose-plugin); belay doctor checks this.`);
+        }
+        return 'v1';
+    }
+    throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .BelayError */ .oT(`Neither \`docker compose\` (v2) nor \`docker-compose\` (v1) works on ${t.label}. Install the Compose plugin (e.g. sudo apt-get install docker-compose-plugin); belay doctor checks this.`);
+}
+/**
+ * Compose v1 reads env files with python-dotenv, which expands `${NAME}` (to the server's environment, or nothing)
+ * and unescapes `\\` even in single-quoted values, where v2 takes them literally. The first variable of a rendered
+ * env file (`NAME='value'` lines) whose value v1 would change, if any: a deploy to v1 must refuse it, not change it.
+ */
+function changedByComposeV1(env) {
+    for (const line of env.split('\n')) {
+        const m = /^([A-Za-z_][A-Za-z0-9_]*)='(.*)'$/.exec(line);
+        if (m && /\$\{|\\\\|\\$/.test(m[2]))
+            return m[1];
+    }
+    return undefined;
+}
+function compose(stack, ...args) {
+    const base = stack.cli === 'v2' ? ['docker', 'compose'] : ['docker-compose'];
+    const flags = ['-p', stack.project, '--project-directory', stack.projectDir];
+    for (const f of stack.files)
+        flags.push('-f', f);
+    if (stack.envFile)
+        flags.push('--env-file', stack.envFile);
+    return (0,_core_command_js__WEBPACK_IMPORTED_MODULE_0__/* .cmd */ .HW)(base[0], ...base.slice(1), ...flags, ...args);
+}
+/** The containers of `services` in the project (all of them when the list is empty). */
+async function serviceStates(t, stack, services) {
+    // -a: a container that already exited counts (v2 leaves it out otherwise, and a crash would look like "not
+    // started yet" until the timeout); one-off containers of `compose run` are left out below.
+    const ids = await t.exec(compose(stack, 'ps', '-a', '-q', ...services));
+    const list = ids.stdout.split('\n').filter(Boolean);
+    if (ids.code !== 0 || list.length === 0)
+        return [];
+    const r = await t.exec((0,_core_command_js__WEBPACK_IMPORTED_MODULE_0__/* .cmd */ .HW)('docker', 'inspect', '--type', 'container', ...list));
+    if (r.code !== 0)
+        return [];
+    const containers = JSON.parse(r.stdout).filter((c) => c.Config?.Labels?.['com.docker.compose.oneoff'] !== 'True');
+    return containers.map((c) => ({
+        service: c.Config?.Labels?.['com.docker.compose.service'] ?? '?',
+        name: c.Name.replace(/^\//, ''),
+        status: c.State?.Status ?? 'unknown',
+        ...(c.State?.Health?.Status ? { health: c.State.Health.Status } : {}),
+        restarts: c.RestartCount ?? 0,
+        image: c.Config?.Image ?? c.Image,
+        healthLog: (c.State?.Health?.Log ?? []).slice(-3).map((l) => `exit ${l.ExitCode}: ${(l.Output ?? '').trim()}`),
+    }));
+}
+/**
+ * Ready when every updated service has a container, all are running, none restarted since this release started
+ * them, and those with a healthcheck say healthy. Unhealthy or exited is final: no point waiting longer.
+ */
+function containersVerdict(states, services) {
+    const missing = services.filter((s) => !states.some((c) => c.service === s));
+    if (missing.length)
+        return { ready: false, final: false, why: `no container yet for ${missing.join(', ')}` };
+    const down = states.find((c) => c.status !== 'running');
+    if (down)
+        return {
+            ready: false,
+            final: down.status === 'exited' || down.status === 'dead',
+            why: `${down.name} is ${down.status}`,
+        };
+    const restarted = states.find((c) => c.restarts > 0);
+    if (restarted)
+        return { ready: false, final: true, why: `${restarted.name} restarted ${restarted.restarts} time(s)` };
+    const sick = states.find((c) => c.health === 'unhealthy');
+    if (sick)
+        return { ready: false, final: true, why: `${sick.name} is unhealthy` };
+    const starting = states.find((c) => c.health === 'starting');
+    if (starting)
+        return { ready: false, final: false, why: `${starting.name} is starting` };
+    return { ready: true, final: true, why: 'all running' + (states.some((c) => c.health) ? ' and healthy' : '') };
+}
+
+
+/***/ }),
+
 /***/ 7958:
 /***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
 
@@ -90,6 +214,8 @@ var transport_pool = __webpack_require__(9964);
 var command = __webpack_require__(2561);
 // EXTERNAL MODULE: ./src/core/duration.ts
 var duration = __webpack_require__(7838);
+// EXTERNAL MODULE: ./src/deploy/compose.ts
+var compose = __webpack_require__(436);
 // EXTERNAL MODULE: ./src/server/docker.ts
 var docker = __webpack_require__(7654);
 ;// CONCATENATED MODULE: ./src/doctor/checks.ts
@@ -98,6 +224,7 @@ var docker = __webpack_require__(7654);
  * verdict with the fix spelled out; the remote commands are built as data (paths reach the shell only as quoted
  * positional arguments of constant scripts).
  */
+
 
 
 
@@ -118,7 +245,15 @@ async function checkCompose(t) {
         return ok('compose', `Compose v2 ${v2.stdout.trim().replace(/^v/, '')} (docker compose)`);
     const v1 = await t.exec((0,command/* cmd */.HW)('docker-compose', 'version', '--short'));
     if (v1.code === 0) {
-        return warn('compose', `Compose v1 ${v1.stdout.trim()} (docker-compose); belay supports it, but it is end-of-life`, 'Install the Compose v2 plugin (`sudo apt-get install docker-compose-plugin` or docker-compose-v2).');
+        const found = (0,compose/* dockerComposeVersion */.rv)(v1.stdout);
+        const install = 'Install the Compose v2 plugin (`sudo apt-get install docker-compose-plugin` or docker-compose-v2).';
+        // Some servers have v2's standalone binary under the old name: that is Compose v2, called as docker-compose.
+        if ((found.major ?? 1) >= 2)
+            return ok('compose', `Compose v2 ${found.version} (standalone docker-compose)`);
+        if (!found.supported) {
+            return fail('compose', `Compose v1 ${found.version} (docker-compose) is too old: belay needs ${compose/* COMPOSE_V1_MINIMUM */.ab} or newer, which reads compose files without a version: line`, install);
+        }
+        return warn('compose', `Compose v1 ${found.version} (docker-compose); belay supports it, but it is end-of-life`, install);
     }
     return fail('compose', 'neither `docker compose` (v2) nor `docker-compose` (v1) works', 'Install the Compose v2 plugin on the server.');
 }

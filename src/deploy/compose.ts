@@ -8,14 +8,56 @@ import { cmd, type Command } from '../core/command.js';
 import { BelayError } from '../core/errors.js';
 import type { Transport } from '../transport/types.js';
 
+/**
+ * How compose is called: `docker compose` (the v2 plugin) or `docker-compose`, which is Compose v1 (Python, 1.x) or,
+ * on some servers, v2's standalone binary under the old name. Both take the same arguments for what belay runs.
+ */
 export type ComposeCli = 'v2' | 'v1';
+
+/**
+ * The oldest Compose v1 belay can deploy with: 1.27 is the first to read compose files without a `version:` line
+ * (the Compose Specification), which is how belay writes its override file. Debian 11 and Ubuntu 20.04 ship 1.25.
+ */
+export const COMPOSE_V1_MINIMUM = '1.27';
+
+/** What `docker-compose version --short` printed: `1.29.2` (v1), `2.26.1` (v2 standalone), maybe with a `v`. */
+export function dockerComposeVersion(short: string): { version: string; major?: number; supported: boolean } {
+  const version = short.trim().split('\n')[0]!.trim().replace(/^v/, '');
+  const m = /^(\d+)\.(\d+)/.exec(version);
+  if (!m) return { version, supported: true }; // it answered; an odd version string is no reason to refuse
+  const [major, minor] = [Number(m[1]), Number(m[2])];
+  const [minMajor, minMinor] = COMPOSE_V1_MINIMUM.split('.').map(Number) as [number, number];
+  return { version, major, supported: major > minMajor || (major === minMajor && minor >= minMinor) };
+}
 
 export async function detectCompose(t: Transport): Promise<ComposeCli> {
   if ((await t.exec(cmd('docker', 'compose', 'version', '--short'))).code === 0) return 'v2';
-  if ((await t.exec(cmd('docker-compose', 'version', '--short'))).code === 0) return 'v1';
+  const standalone = await t.exec(cmd('docker-compose', 'version', '--short'));
+  if (standalone.code === 0) {
+    const found = dockerComposeVersion(standalone.stdout);
+    if (!found.supported) {
+      throw new BelayError(
+        `docker-compose ${found.version} on ${t.label} is too old: belay needs Compose v2 (\`docker compose\`) or docker-compose ${COMPOSE_V1_MINIMUM} or newer, which reads compose files without a version: line. Install the Compose plugin (e.g. sudo apt-get install docker-compose-plugin); belay doctor checks this.`,
+      );
+    }
+    return 'v1';
+  }
   throw new BelayError(
     `Neither \`docker compose\` (v2) nor \`docker-compose\` (v1) works on ${t.label}. Install the Compose plugin (e.g. sudo apt-get install docker-compose-plugin); belay doctor checks this.`,
   );
+}
+
+/**
+ * Compose v1 reads env files with python-dotenv, which expands `${NAME}` (to the server's environment, or nothing)
+ * and unescapes `\\` even in single-quoted values, where v2 takes them literally. The first variable of a rendered
+ * env file (`NAME='value'` lines) whose value v1 would change, if any: a deploy to v1 must refuse it, not change it.
+ */
+export function changedByComposeV1(env: string): string | undefined {
+  for (const line of env.split('\n')) {
+    const m = /^([A-Za-z_][A-Za-z0-9_]*)='(.*)'$/.exec(line);
+    if (m && /\$\{|\\\\|\\$/.test(m[2]!)) return m[1];
+  }
+  return undefined;
 }
 
 /** Everything that says which stack: the CLI, the project (app), its directory, the files and the env file. */
@@ -58,12 +100,17 @@ interface Inspected {
 
 /** The containers of `services` in the project (all of them when the list is empty). */
 export async function serviceStates(t: Transport, stack: Stack, services: readonly string[]): Promise<ServiceState[]> {
-  const ids = await t.exec(compose(stack, 'ps', '-q', ...services));
+  // -a: a container that already exited counts (v2 leaves it out otherwise, and a crash would look like "not
+  // started yet" until the timeout); one-off containers of `compose run` are left out below.
+  const ids = await t.exec(compose(stack, 'ps', '-a', '-q', ...services));
   const list = ids.stdout.split('\n').filter(Boolean);
   if (ids.code !== 0 || list.length === 0) return [];
   const r = await t.exec(cmd('docker', 'inspect', '--type', 'container', ...list));
   if (r.code !== 0) return [];
-  return (JSON.parse(r.stdout) as Inspected[]).map((c) => ({
+  const containers = (JSON.parse(r.stdout) as Inspected[]).filter(
+    (c) => c.Config?.Labels?.['com.docker.compose.oneoff'] !== 'True',
+  );
+  return containers.map((c) => ({
     service: c.Config?.Labels?.['com.docker.compose.service'] ?? '?',
     name: c.Name.replace(/^\//, ''),
     status: c.State?.Status ?? 'unknown',

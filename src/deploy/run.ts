@@ -23,7 +23,7 @@ import { startDeployment, type DeploymentRecord } from './deployments.js';
 import { LockLedger, parseLeftLocks, LEFT_LOCKS } from './left-locks.js';
 import { breakCommand, releaseIfOurs } from './lock.js';
 import type { HostTarget, Transport } from '../transport/types.js';
-import { compose, containersVerdict, detectCompose, serviceStates, type Stack } from './compose.js';
+import { changedByComposeV1, compose, containersVerdict, detectCompose, serviceStates, type Stack } from './compose.js';
 import { appDirFor } from './belay-dir.js';
 import { acquireDeployLock, type LockOwner } from './lock.js';
 import { newReleaseId, ReleaseStore, type ReleaseRecord } from './releases.js';
@@ -359,7 +359,9 @@ async function deployHost(
   ctx: RunContext,
 ): Promise<{ status: DeployStatus; previous?: ReleaseRecord; previousId?: string }> {
   const v = plan.values;
-  const cli = await detectCompose(t);
+  // Which compose the server has is asked while the lock is being taken: one round trip less before the work.
+  const detecting = detectCompose(t);
+  detecting.catch(() => undefined);
   const owner: LockOwner = {
     release: id,
     ...runFacts(),
@@ -377,6 +379,17 @@ async function deployHost(
     }),
   );
   try {
+    const cli = await detecting;
+    if (cli === 'v1' && plan.env !== undefined) {
+      const name = changedByComposeV1(plan.env);
+      if (name) {
+        throw new InputError(
+          'env',
+          `the value of ${name} contains \${ or a backslash, which docker-compose v1 on ${t.label} would change`,
+          'Remove it from the value, or install the Compose v2 plugin on the server (belay doctor checks it).',
+        );
+      }
+    }
     const store = new ReleaseStore(t, plan.appDir);
     await store.ensure();
     const previousId = await store.current();
@@ -428,8 +441,10 @@ async function deployHost(
     }
 
     reporter.error(`release ${id} is not healthy on ${t.label}: ${failure}`);
-    await showFailure(t, stack, plan.services, reporter);
-    await store.update(id, { outcome: 'failed', finishedAt: new Date().toISOString(), note: failure });
+    await Promise.all([
+      showFailure(t, stack, plan.services, reporter),
+      store.update(id, { outcome: 'failed', finishedAt: new Date().toISOString(), note: failure }),
+    ]);
     const previousFacts = previousId ? { previousId } : {};
     if (!(v.rollbackOnFailure ?? true) || !previous) {
       if (!previous) reporter.error('There is no previous release to go back to: the new one stays as it is.');
@@ -607,8 +622,10 @@ async function gate(
 
 /** What the failing containers said: their last log lines and their healthcheck's own log. */
 async function showFailure(t: Transport, stack: Stack, services: readonly string[], reporter: Reporter) {
-  const logs = await t.exec(compose(stack, 'logs', '--no-color', '--tail', '30', ...services));
-  const states = await serviceStates(t, stack, services);
+  const [logs, states] = await Promise.all([
+    t.exec(compose(stack, 'logs', '--no-color', '--tail', '30', ...services)),
+    serviceStates(t, stack, services),
+  ]);
   await reporter.group('What the failing containers said', async () => {
     for (const s of states) {
       reporter.info(

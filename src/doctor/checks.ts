@@ -5,6 +5,7 @@
  */
 import { cmd, or, redirect } from '../core/command.js';
 import { formatDuration, formatSize } from '../core/duration.js';
+import { COMPOSE_V1_MINIMUM, dockerComposeVersion } from '../deploy/compose.js';
 import { dockerProblem } from '../server/docker.js';
 import type { Transport } from '../transport/types.js';
 
@@ -35,10 +36,22 @@ export async function checkCompose(t: Transport): Promise<CheckResult> {
   if (v2.code === 0) return ok('compose', `Compose v2 ${v2.stdout.trim().replace(/^v/, '')} (docker compose)`);
   const v1 = await t.exec(cmd('docker-compose', 'version', '--short'));
   if (v1.code === 0) {
+    const found = dockerComposeVersion(v1.stdout);
+    const install =
+      'Install the Compose v2 plugin (`sudo apt-get install docker-compose-plugin` or docker-compose-v2).';
+    // Some servers have v2's standalone binary under the old name: that is Compose v2, called as docker-compose.
+    if ((found.major ?? 1) >= 2) return ok('compose', `Compose v2 ${found.version} (standalone docker-compose)`);
+    if (!found.supported) {
+      return fail(
+        'compose',
+        `Compose v1 ${found.version} (docker-compose) is too old: belay needs ${COMPOSE_V1_MINIMUM} or newer, which reads compose files without a version: line`,
+        install,
+      );
+    }
     return warn(
       'compose',
-      `Compose v1 ${v1.stdout.trim()} (docker-compose); belay supports it, but it is end-of-life`,
-      'Install the Compose v2 plugin (`sudo apt-get install docker-compose-plugin` or docker-compose-v2).',
+      `Compose v1 ${found.version} (docker-compose); belay supports it, but it is end-of-life`,
+      install,
     );
   }
   return fail(

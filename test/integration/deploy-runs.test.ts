@@ -57,7 +57,7 @@ function newApp(n: number, appDirName = 'app') {
   for (const d of [root, dir, appDir]) chownSync(d, uid, gid);
   writeFileSync(
     join(workspace, 'deploy', 'compose.yml'),
-    ['services:', '  web:', '    image: placeholder', '    network_mode: host', ''].join('\n'),
+    ['services:', '  web:', '    image: placeholder', '    network_mode: host', '    init: true', ''].join('\n'),
   );
   const inputs = (image: WebImage, over: Record<string, string> = {}): Record<string, string> => ({
     host: `${host.user}@${host.sshHost}:${host.sshPort}`,

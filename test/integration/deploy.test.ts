@@ -76,7 +76,7 @@ beforeAll(() => {
   chownSync(appDir, uid, gid);
   writeFileSync(
     join(workspace, 'deploy', 'compose.yml'),
-    ['services:', '  web:', '    image: placeholder', '    network_mode: host', ''].join('\n'),
+    ['services:', '  web:', '    image: placeholder', '    network_mode: host', '    init: true', ''].join('\n'),
   );
 }, 120_000);
 

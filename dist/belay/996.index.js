@@ -1,8 +1,8 @@
 import { fileURLToPath as __belayPath } from 'node:url';
 const __filename = __belayPath(import.meta.url);
 const __dirname = __filename.slice(0, __filename.lastIndexOf('/'));
-export const id = 455;
-export const ids = [455];
+export const id = 996;
+export const ids = [996];
 export const modules = {
 
 /***/ 7228:
@@ -152,7 +152,131 @@ async function runChecked(t, what, command, fix, accept = []) {
 
 /***/ }),
 
-/***/ 7455:
+/***/ 436:
+/***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
+
+/* harmony export */ __webpack_require__.d(__webpack_exports__, {
+/* harmony export */   YY: () => (/* binding */ containersVerdict),
+/* harmony export */   Zz: () => (/* binding */ compose),
+/* harmony export */   _H: () => (/* binding */ serviceStates),
+/* harmony export */   ab: () => (/* binding */ COMPOSE_V1_MINIMUM),
+/* harmony export */   dX: () => (/* binding */ changedByComposeV1),
+/* harmony export */   ib: () => (/* binding */ detectCompose),
+/* harmony export */   rv: () => (/* binding */ dockerComposeVersion)
+/* harmony export */ });
+/* harmony import */ var _core_command_js__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(2561);
+/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(713);
+/**
+ * docker compose on the server, as data: which CLI the server has (v2 `docker compose` or v1 `docker-compose`),
+ * the argv of every compose call a deploy makes, and what the containers of the updated services are doing.
+ * The compose project is the app; the project directory is app-dir, so a relative bind mount (`./data`) means the
+ * same folder in every release.
+ */
+
+
+/**
+ * The oldest Compose v1 belay can deploy with: 1.27 is the first to read compose files without a `version:` line
+ * (the Compose Specification), which is how belay writes its override file. Debian 11 and Ubuntu 20.04 ship 1.25.
+ */
+const COMPOSE_V1_MINIMUM = '1.27';
+/** What `docker-compose version --short` printed: `1.29.2` (v1), `2.26.1` (v2 standalone), maybe with a `v`. */
+function dockerComposeVersion(short) {
+    const version = short.trim().split('\n')[0].trim().replace(/^v/, '');
+    const m = /^(\d+)\.(\d+)/.exec(version);
+    if (!m)
+        return { version, supported: true }; // it answered; an odd version string is no reason to refuse
+    const [major, minor] = [Number(m[1]), Number(m[2])];
+    const [minMajor, minMinor] = COMPOSE_V1_MINIMUM.split('.').map(Number);
+    return { version, major, supported: major > minMajor || (major === minMajor && minor >= minMinor) };
+}
+async function detectCompose(t) {
+    if ((await t.exec((0,_core_command_js__WEBPACK_IMPORTED_MODULE_0__/* .cmd */ .HW)('docker', 'compose', 'version', '--short'))).code === 0)
+        return 'v2';
+    const standalone = await t.exec((0,_core_command_js__WEBPACK_IMPORTED_MODULE_0__/* .cmd */ .HW)('docker-compose', 'version', '--short'));
+    if (standalone.code === 0) {
+        const found = dockerComposeVersion(standalone.stdout);
+        if (!found.supported) {
+            throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .BelayError */ .oT(`docker-compose ${found.version} on ${t.label} is too old: belay needs Compose v2 (\`docker compose\`) or docker-compose ${COMPOSE_V1_MINIMUM} or newer, which reads compose files without a version: line. Install the Compose plugin (e.g. sudo apt-get install docker-compose-plugin); belay doctor checks this.`);
+        }
+        return 'v1';
+    }
+    throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .BelayError */ .oT(`Neither \`docker compose\` (v2) nor \`docker-compose\` (v1) works on ${t.label}. Install the Compose plugin (e.g. sudo apt-get install docker-compose-plugin); belay doctor checks this.`);
+}
+/**
+ * Compose v1 reads env files with python-dotenv, which expands `${NAME}` (to the server's environment, or nothing)
+ * and unescapes `\\` even in single-quoted values, where v2 takes them literally. The first variable of a rendered
+ * env file (`NAME='value'` lines) whose value v1 would change, if any: a deploy to v1 must refuse it, not change it.
+ */
+function changedByComposeV1(env) {
+    for (const line of env.split('\n')) {
+        const m = /^([A-Za-z_][A-Za-z0-9_]*)='(.*)'$/.exec(line);
+        if (m && /\$\{|\\\\|\\$/.test(m[2]))
+            return m[1];
+    }
+    return undefined;
+}
+function compose(stack, ...args) {
+    const base = stack.cli === 'v2' ? ['docker', 'compose'] : ['docker-compose'];
+    const flags = ['-p', stack.project, '--project-directory', stack.projectDir];
+    for (const f of stack.files)
+        flags.push('-f', f);
+    if (stack.envFile)
+        flags.push('--env-file', stack.envFile);
+    return (0,_core_command_js__WEBPACK_IMPORTED_MODULE_0__/* .cmd */ .HW)(base[0], ...base.slice(1), ...flags, ...args);
+}
+/** The containers of `services` in the project (all of them when the list is empty). */
+async function serviceStates(t, stack, services) {
+    // -a: a container that already exited counts (v2 leaves it out otherwise, and a crash would look like "not
+    // started yet" until the timeout); one-off containers of `compose run` are left out below.
+    const ids = await t.exec(compose(stack, 'ps', '-a', '-q', ...services));
+    const list = ids.stdout.split('\n').filter(Boolean);
+    if (ids.code !== 0 || list.length === 0)
+        return [];
+    const r = await t.exec((0,_core_command_js__WEBPACK_IMPORTED_MODULE_0__/* .cmd */ .HW)('docker', 'inspect', '--type', 'container', ...list));
+    if (r.code !== 0)
+        return [];
+    const containers = JSON.parse(r.stdout).filter((c) => c.Config?.Labels?.['com.docker.compose.oneoff'] !== 'True');
+    return containers.map((c) => ({
+        service: c.Config?.Labels?.['com.docker.compose.service'] ?? '?',
+        name: c.Name.replace(/^\//, ''),
+        status: c.State?.Status ?? 'unknown',
+        ...(c.State?.Health?.Status ? { health: c.State.Health.Status } : {}),
+        restarts: c.RestartCount ?? 0,
+        image: c.Config?.Image ?? c.Image,
+        healthLog: (c.State?.Health?.Log ?? []).slice(-3).map((l) => `exit ${l.ExitCode}: ${(l.Output ?? '').trim()}`),
+    }));
+}
+/**
+ * Ready when every updated service has a container, all are running, none restarted since this release started
+ * them, and those with a healthcheck say healthy. Unhealthy or exited is final: no point waiting longer.
+ */
+function containersVerdict(states, services) {
+    const missing = services.filter((s) => !states.some((c) => c.service === s));
+    if (missing.length)
+        return { ready: false, final: false, why: `no container yet for ${missing.join(', ')}` };
+    const down = states.find((c) => c.status !== 'running');
+    if (down)
+        return {
+            ready: false,
+            final: down.status === 'exited' || down.status === 'dead',
+            why: `${down.name} is ${down.status}`,
+        };
+    const restarted = states.find((c) => c.restarts > 0);
+    if (restarted)
+        return { ready: false, final: true, why: `${restarted.name} restarted ${restarted.restarts} time(s)` };
+    const sick = states.find((c) => c.health === 'unhealthy');
+    if (sick)
+        return { ready: false, final: true, why: `${sick.name} is unhealthy` };
+    const starting = states.find((c) => c.health === 'starting');
+    if (starting)
+        return { ready: false, final: false, why: `${starting.name} is starting` };
+    return { ready: true, final: true, why: 'all running' + (states.some((c) => c.health) ? ' and healthy' : '') };
+}
+
+
+/***/ }),
+
+/***/ 2996:
 /***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
 
 // ESM COMPAT FLAG
@@ -447,77 +571,8 @@ function takenOwner(stdout) {
 }
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-;// CONCATENATED MODULE: ./src/deploy/compose.ts
-/**
- * docker compose on the server, as data: which CLI the server has (v2 `docker compose` or v1 `docker-compose`),
- * the argv of every compose call a deploy makes, and what the containers of the updated services are doing.
- * The compose project is the app; the project directory is app-dir, so a relative bind mount (`./data`) means the
- * same folder in every release.
- */
-
-
-async function detectCompose(t) {
-    if ((await t.exec((0,command/* cmd */.HW)('docker', 'compose', 'version', '--short'))).code === 0)
-        return 'v2';
-    if ((await t.exec((0,command/* cmd */.HW)('docker-compose', 'version', '--short'))).code === 0)
-        return 'v1';
-    throw new errors/* BelayError */.oT(`Neither \`docker compose\` (v2) nor \`docker-compose\` (v1) works on ${t.label}. Install the Compose plugin (e.g. sudo apt-get install docker-compose-plugin); belay doctor checks this.`);
-}
-function compose(stack, ...args) {
-    const base = stack.cli === 'v2' ? ['docker', 'compose'] : ['docker-compose'];
-    const flags = ['-p', stack.project, '--project-directory', stack.projectDir];
-    for (const f of stack.files)
-        flags.push('-f', f);
-    if (stack.envFile)
-        flags.push('--env-file', stack.envFile);
-    return (0,command/* cmd */.HW)(base[0], ...base.slice(1), ...flags, ...args);
-}
-/** The containers of `services` in the project (all of them when the list is empty). */
-async function serviceStates(t, stack, services) {
-    const ids = await t.exec(compose(stack, 'ps', '-q', ...services));
-    const list = ids.stdout.split('\n').filter(Boolean);
-    if (ids.code !== 0 || list.length === 0)
-        return [];
-    const r = await t.exec((0,command/* cmd */.HW)('docker', 'inspect', '--type', 'container', ...list));
-    if (r.code !== 0)
-        return [];
-    return JSON.parse(r.stdout).map((c) => ({
-        service: c.Config?.Labels?.['com.docker.compose.service'] ?? '?',
-        name: c.Name.replace(/^\//, ''),
-        status: c.State?.Status ?? 'unknown',
-        ...(c.State?.Health?.Status ? { health: c.State.Health.Status } : {}),
-        restarts: c.RestartCount ?? 0,
-        image: c.Config?.Image ?? c.Image,
-        healthLog: (c.State?.Health?.Log ?? []).slice(-3).map((l) => `exit ${l.ExitCode}: ${(l.Output ?? '').trim()}`),
-    }));
-}
-/**
- * Ready when every updated service has a container, all are running, none restarted since this release started
- * them, and those with a healthcheck say healthy. Unhealthy or exited is final: no point waiting longer.
- */
-function containersVerdict(states, services) {
-    const missing = services.filter((s) => !states.some((c) => c.service === s));
-    if (missing.length)
-        return { ready: false, final: false, why: `no container yet for ${missing.join(', ')}` };
-    const down = states.find((c) => c.status !== 'running');
-    if (down)
-        return {
-            ready: false,
-            final: down.status === 'exited' || down.status === 'dead',
-            why: `${down.name} is ${down.status}`,
-        };
-    const restarted = states.find((c) => c.restarts > 0);
-    if (restarted)
-        return { ready: false, final: true, why: `${restarted.name} restarted ${restarted.restarts} time(s)` };
-    const sick = states.find((c) => c.health === 'unhealthy');
-    if (sick)
-        return { ready: false, final: true, why: `${sick.name} is unhealthy` };
-    const starting = states.find((c) => c.health === 'starting');
-    if (starting)
-        return { ready: false, final: false, why: `${starting.name} is starting` };
-    return { ready: true, final: true, why: 'all running' + (states.some((c) => c.health) ? ' and healthy' : '') };
-}
-
+// EXTERNAL MODULE: ./src/deploy/compose.ts
+var compose = __webpack_require__(436);
 // EXTERNAL MODULE: ./src/backup/manifest.ts
 var manifest = __webpack_require__(7228);
 ;// CONCATENATED MODULE: ./src/deploy/releases.ts
@@ -1038,7 +1093,9 @@ async function restoreBeforeRollback(ctx, reporter) {
 /** One host: lock, release, up, gate; on failure the previous release back up. */
 async function deployHost({ t, target, ledger, reconnect }, plan, id, tl, reporter, ctx) {
     const v = plan.values;
-    const cli = await detectCompose(t);
+    // Which compose the server has is asked while the lock is being taken: one round trip less before the work.
+    const detecting = (0,compose/* detectCompose */.ib)(t);
+    detecting.catch(() => undefined);
     const owner = {
         release: id,
         ...runFacts(),
@@ -1054,6 +1111,13 @@ async function deployHost({ t, target, ledger, reconnect }, plan, id, tl, report
         throw err;
     }));
     try {
+        const cli = await detecting;
+        if (cli === 'v1' && plan.env !== undefined) {
+            const name = (0,compose/* changedByComposeV1 */.dX)(plan.env);
+            if (name) {
+                throw new errors/* InputError */.dz('env', `the value of ${name} contains \${ or a backslash, which docker-compose v1 on ${t.label} would change`, 'Remove it from the value, or install the Compose v2 plugin on the server (belay doctor checks it).');
+            }
+        }
         const store = new ReleaseStore(t, plan.appDir);
         await store.ensure();
         const previousId = await store.current();
@@ -1102,8 +1166,10 @@ async function deployHost({ t, target, ledger, reconnect }, plan, id, tl, report
             return { status: 'deployed', ...(previous ? { previous } : {}), ...(previousId ? { previousId } : {}) };
         }
         reporter.error(`release ${id} is not healthy on ${t.label}: ${failure}`);
-        await showFailure(t, stack, plan.services, reporter);
-        await store.update(id, { outcome: 'failed', finishedAt: new Date().toISOString(), note: failure });
+        await Promise.all([
+            showFailure(t, stack, plan.services, reporter),
+            store.update(id, { outcome: 'failed', finishedAt: new Date().toISOString(), note: failure }),
+        ]);
         const previousFacts = previousId ? { previousId } : {};
         if (!(v.rollbackOnFailure ?? true) || !previous) {
             if (!previous)
@@ -1169,7 +1235,7 @@ async function releaseLeftLocks({ reporter, face, loaded, state }) {
  * is healthy again; otherwise prints the exact commands to run by hand.
  */
 async function rollbackHost(t, plan, previous, failedId, tl, reporter, known) {
-    const cli = known ?? (await detectCompose(t));
+    const cli = known ?? (await (0,compose/* detectCompose */.ib)(t));
     const store = new ReleaseStore(t, plan.appDir);
     const stack = stackOf(previous, store, cli, plan.appDir);
     reporter.warn(`rolling back to release ${previous.id} on ${t.label}`);
@@ -1181,18 +1247,18 @@ async function rollbackHost(t, plan, previous, failedId, tl, reporter, known) {
         return true;
     }
     await showFailure(t, stack, previous.services, reporter);
-    const by = compose(stack, 'up', '-d', ...previous.services);
-    reporter.error(`The rollback to ${previous.id} is not healthy either (${failure}). By hand on ${t.label}: ${renderForHuman(by)} ; then check \`${renderForHuman(compose(stack, 'ps'))}\` and the logs.`);
+    const by = (0,compose/* compose */.Zz)(stack, 'up', '-d', ...previous.services);
+    reporter.error(`The rollback to ${previous.id} is not healthy either (${failure}). By hand on ${t.label}: ${renderForHuman(by)} ; then check \`${renderForHuman((0,compose/* compose */.Zz)(stack, 'ps'))}\` and the logs.`);
     return false;
 }
 /** A command as a person pastes it into a shell on the server: quoted where it needs to be. */
 const renderForHuman = (c) => (0,command/* render */.XX)(c);
 /** pull, up -d, gate. Returns undefined when healthy, else why not. */
 async function bringUp(t, stack, services, check, tl, reporter, what) {
-    const pulled = await timed(tl, `pull (${what})`, () => t.exec(compose(stack, 'pull', '--quiet', ...services)));
+    const pulled = await timed(tl, `pull (${what})`, () => t.exec((0,compose/* compose */.Zz)(stack, 'pull', '--quiet', ...services)));
     if (pulled.code !== 0)
         return `pulling its images failed: ${lastLine(pulled.stderr)}`;
-    const up = await timed(tl, `up -d (${what})`, () => t.exec(compose(stack, 'up', '-d', ...services)));
+    const up = await timed(tl, `up -d (${what})`, () => t.exec((0,compose/* compose */.Zz)(stack, 'up', '-d', ...services)));
     if (up.code !== 0)
         return `docker compose up failed: ${lastLine(up.stderr)}`;
     return timed(tl, `health gate (${what})`, () => gate(t, stack, services, check, reporter));
@@ -1204,9 +1270,9 @@ async function gate(t, stack, services, check, reporter) {
     const deadline = Date.now() + timeoutMs;
     if (check.gate.containers) {
         for (;;) {
-            const states = await serviceStates(t, stack, services);
+            const states = await (0,compose/* serviceStates */._H)(t, stack, services);
             const names = services.length ? services : [...new Set(states.map((s) => s.service))];
-            const verdict = containersVerdict(states, names);
+            const verdict = (0,compose/* containersVerdict */.YY)(states, names);
             if (verdict.ready) {
                 reporter.info(`containers: ${verdict.why}`);
                 break;
@@ -1245,8 +1311,10 @@ async function gate(t, stack, services, check, reporter) {
 }
 /** What the failing containers said: their last log lines and their healthcheck's own log. */
 async function showFailure(t, stack, services, reporter) {
-    const logs = await t.exec(compose(stack, 'logs', '--no-color', '--tail', '30', ...services));
-    const states = await serviceStates(t, stack, services);
+    const [logs, states] = await Promise.all([
+        t.exec((0,compose/* compose */.Zz)(stack, 'logs', '--no-color', '--tail', '30', ...services)),
+        (0,compose/* serviceStates */._H)(t, stack, services),
+    ]);
     await reporter.group('What the failing containers said', async () => {
         for (const s of states) {
             reporter.info(`${s.name}: ${s.status}${s.health ? `, ${s.health}` : ''}, ${s.restarts} restart(s), image ${s.image}`);
@@ -1341,7 +1409,7 @@ async function runRollback({ reporter, face, loaded }) {
     try {
         for (const target of targets) {
             const t = await pool.get(target);
-            const cli = await detectCompose(t);
+            const cli = await (0,compose/* detectCompose */.ib)(t);
             const store = new ReleaseStore(t, appDir);
             const current = await store.current();
             const list = await store.list();
@@ -1375,7 +1443,7 @@ async function runRollback({ reporter, face, loaded }) {
             });
             try {
                 const stack = stackOf(to, store, cli, appDir);
-                const pulled = await t.exec(compose(stack, 'pull', '--quiet', ...to.services));
+                const pulled = await t.exec((0,compose/* compose */.Zz)(stack, 'pull', '--quiet', ...to.services));
                 if (pulled.code !== 0) {
                     throw new errors/* BelayError */.oT(`The images of ${to.id} cannot be pulled on ${t.label} (${lastLine(pulled.stderr)}): nothing was changed.`);
                 }

@@ -1,0 +1,3 @@
+ALTER TABLE "customers" ADD COLUMN "email" text;
+--> statement-breakpoint
+ALTER TABLE "customers" ADD CONSTRAINT "customers_email_unique" UNIQUE("email");
