@@ -35,6 +35,7 @@ const CAPABILITIES: Record<CommandName, Capability> = {
   rollback: async (ctx) => (await import('./deploy/run.js')).runRollback(ctx),
   releases: async (ctx) => (await import('./deploy/run.js')).runReleases(ctx),
   build: async (ctx) => (await import('./build/run.js')).runBuild(ctx),
+  release: async (ctx) => (await import('./release/run.js')).runRelease(ctx),
 };
 
 /**
@@ -44,6 +45,7 @@ const CAPABILITIES: Record<CommandName, Capability> = {
 const POST_CAPABILITIES: Partial<Record<CommandName, Capability>> = {
   deploy: async (ctx) => (await import('./deploy/run.js')).releaseLeftLocks(ctx),
   rollback: async (ctx) => (await import('./deploy/run.js')).releaseLeftLocks(ctx),
+  release: async (ctx) => (await import('./deploy/run.js')).releaseLeftLocks(ctx),
 };
 
 export const hasPostStep = (name: CommandName): boolean => name in POST_CAPABILITIES;

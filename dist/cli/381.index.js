@@ -284,6 +284,7 @@ __webpack_require__.r(__webpack_exports__);
 
 // EXPORTS
 __webpack_require__.d(__webpack_exports__, {
+  checkConfirmation: () => (/* binding */ checkConfirmation),
   gateSpec: () => (/* binding */ gateSpec),
   planDeploy: () => (/* binding */ planDeploy),
   releaseLeftLocks: () => (/* binding */ releaseLeftLocks),
@@ -942,12 +943,29 @@ function gateSpec(v) {
     const containers = mode === 'containers' || mode === 'both' || mode === 'auto';
     return { gate: { url, containers }, values: v };
 }
+/**
+ * require-confirmation (set in belay.yml for production): a person typed the environment's name into `confirm`.
+ * Checked before anything connects.
+ */
+function checkConfirmation(v) {
+    if (!v.requireConfirmation)
+        return;
+    const environment = v.environment ?? '';
+    if (environment && v.confirm === environment)
+        return;
+    throw new errors/* InputError */.dz('confirm', environment
+        ? `the ${environment} environment asks for confirmation and ${v.confirm ? `"${v.confirm}" is not its name` : 'none was given'}`
+        : 'require-confirmation is set but no environment is chosen', environment
+        ? `Set confirm: ${environment} (in a manual run, type the environment's name) to go ahead.`
+        : 'Choose the environment with environment, and confirm with its name.');
+}
 function planDeploy(loaded, face, cwd) {
     const v = loaded.values;
     if (!v.app)
         throw (0,load/* missing */.L)('app', face);
     if (!v.host)
         throw (0,load/* missing */.L)('host', face);
+    checkConfirmation(v);
     if (!v.composeFile === !v.composeRemote) {
         throw new errors/* InputError */.dz(v.composeFile ? 'compose-remote' : 'compose-file', v.composeFile ? 'it cannot be combined with compose-file' : 'no compose file given', 'Give compose-file (files in the repository, uploaded with each release) or compose-remote (a file on the server).');
     }
@@ -1496,6 +1514,7 @@ async function runRollback({ reporter, face, loaded }) {
         throw (0,load/* missing */.L)('app', face);
     if (!v.host)
         throw (0,load/* missing */.L)('host', face);
+    checkConfirmation(v);
     const appDir = (0,belay_dir/* appDirFor */.wY)(loaded.values);
     const check = gateSpec(v);
     const { targets, options } = (0,connection/* resolveConnection */.X)(v, face);

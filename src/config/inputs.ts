@@ -324,8 +324,13 @@ export const INPUTS = {
   }),
   confirm: text({
     description:
-      'The name of the database the restore replaces or creates (target-database when given, else database): a restore does nothing without it.',
+      'Typed by a person to say "yes, this one". restore: the name of the database it replaces or creates (target-database when given, else database); a restore does nothing without it. release, deploy, rollback: the name of the environment, when its belay.yml section has `require-confirmation: true`.',
     kind: 'name',
+  }),
+  requireConfirmation: boolean({
+    description:
+      'release, deploy and rollback refuse to start unless `confirm` equals `environment` (for production: a manual run must type its name). Set it in belay.yml under the environment.',
+    default: 'false',
   }),
   keepLast: integer({ description: 'Keep the newest N backups.', default: '10', min: 0, max: 10_000 }),
   keepDaily: integer({
@@ -454,6 +459,17 @@ export const INPUTS = {
   release: text({
     description: 'Release to roll back to (an id from `belay releases`). Default: the one before the current.',
     kind: 'release id',
+  }),
+  stages: text({
+    description:
+      'Stages of release, in their fixed order: `build,backup,migrate,deploy`, or a subset. Default `auto`: build when image is set, backup when a database (or sqlite-path) is set, migrate when a PostgreSQL database is set and the migrations folder (dir) exists, deploy always.',
+    default: 'auto',
+    kind: 'stage list',
+  }),
+  buildService: text({
+    description:
+      'release: the compose service that runs the built image; its line in images becomes `<service>=<ref of the build>`. Default: the only service in services.',
+    kind: 'service',
   }),
   restoreBackupOnRollback: boolean({
     description:

@@ -64,10 +64,30 @@ export function gateSpec(v: Values): GateSpec {
   return { gate: { url, containers }, values: v };
 }
 
+/**
+ * require-confirmation (set in belay.yml for production): a person typed the environment's name into `confirm`.
+ * Checked before anything connects.
+ */
+export function checkConfirmation(v: Values): void {
+  if (!v.requireConfirmation) return;
+  const environment = v.environment ?? '';
+  if (environment && v.confirm === environment) return;
+  throw new InputError(
+    'confirm',
+    environment
+      ? `the ${environment} environment asks for confirmation and ${v.confirm ? `"${v.confirm}" is not its name` : 'none was given'}`
+      : 'require-confirmation is set but no environment is chosen',
+    environment
+      ? `Set confirm: ${environment} (in a manual run, type the environment's name) to go ahead.`
+      : 'Choose the environment with environment, and confirm with its name.',
+  );
+}
+
 export function planDeploy(loaded: RunContext['loaded'], face: RunContext['face'], cwd: string): DeployPlan {
   const v = loaded.values;
   if (!v.app) throw missing('app', face);
   if (!v.host) throw missing('host', face);
+  checkConfirmation(v);
   if (!v.composeFile === !v.composeRemote) {
     throw new InputError(
       v.composeFile ? 'compose-remote' : 'compose-file',
@@ -721,6 +741,7 @@ export async function runRollback({ reporter, face, loaded }: RunContext): Promi
   const v = loaded.values;
   if (!v.app) throw missing('app', face);
   if (!v.host) throw missing('host', face);
+  checkConfirmation(v);
   const appDir = appDirFor(loaded.values);
   const check = gateSpec(v);
   const { targets, options } = resolveConnection(v, face);

@@ -1,0 +1,3 @@
+// belay release: the code is in dist/belay.
+globalThis.belayCommand = 'release';
+await import('../belay/index.js');
