@@ -224,16 +224,27 @@ function compose(stack, ...args) {
         flags.push('--env-file', stack.envFile);
     return (0,_core_command_js__WEBPACK_IMPORTED_MODULE_0__/* .cmd */ .HW)(base[0], ...base.slice(1), ...flags, ...args);
 }
-/** The containers of `services` in the project (all of them when the list is empty). */
+/**
+ * The containers of `services` in the project (all of them when the list is empty), in one round trip: the
+ * containers are found by the labels compose (v1 and v2) puts on them, with `-a` for named services so that one
+ * that already exited counts (a crash is then seen at once, not as "not started yet" until the timeout), and
+ * inspected in the same script.
+ * One-off containers of `compose run` are left out below.
+ */
 async function serviceStates(t, stack, services) {
-    // -a: a container that already exited counts (v2 leaves it out otherwise, and a crash would look like "not
-    // started yet" until the timeout); one-off containers of `compose run` are left out below.
-    const ids = await t.exec(compose(stack, 'ps', '-a', '-q', ...services));
-    const list = ids.stdout.split('\n').filter(Boolean);
-    if (ids.code !== 0 || list.length === 0)
-        return [];
-    const r = await t.exec((0,_core_command_js__WEBPACK_IMPORTED_MODULE_0__/* .cmd */ .HW)('docker', 'inspect', '--type', 'container', ...list));
-    if (r.code !== 0)
+    // All of the project (no services named): running ones only, since a one-shot service that exited is fine.
+    const find = [
+        'docker',
+        'ps',
+        services.length ? '-aq' : '-q',
+        '--filter',
+        `label=com.docker.compose.project=${stack.project}`,
+        ...services.flatMap((s) => ['--filter', `label=com.docker.compose.service=${s}`]),
+    ];
+    // The ids are docker's own hex ids, so they are split on purpose; everything given arrives as "$@".
+    const script = 'ids=$("$@") || exit 1; [ -n "$ids" ] || exit 0; exec docker inspect --type container $ids';
+    const r = await t.exec((0,_core_command_js__WEBPACK_IMPORTED_MODULE_0__/* .cmd */ .HW)('sh', '-c', script, 'belay', ...find));
+    if (r.code !== 0 || !r.stdout.trim())
         return [];
     const containers = JSON.parse(r.stdout).filter((c) => c.Config?.Labels?.['com.docker.compose.oneoff'] !== 'True');
     return containers.map((c) => ({
@@ -1280,6 +1291,8 @@ async function deployHost({ t, target, ledger, reconnect }, plan, id, tl, report
             const removed = await store.prune(v.keepReleases ?? 5, [id, ...(previousId ? [previousId] : [])]);
             for (const r of removed)
                 reporter.info(`pruned release ${r.id}`);
+            if (removed.length)
+                await removeUnusedImages(t, store, removed, reporter);
             if (v.postDeploy)
                 await timed(tl, 'post-deploy', () => hook(t, plan.appDir, v.postDeploy, facts, 'post-deploy', reporter));
             return { status: 'deployed', ...(previous ? { previous } : {}), ...(previousId ? { previousId } : {}) };
@@ -1350,6 +1363,22 @@ async function releaseLeftLocks({ reporter, face, loaded, state }) {
     return true;
 }
 /**
+ * The images of pruned releases that no kept release uses, removed from the server's docker. Only images belay
+ * deployed (the refs in the records); docker itself refuses one a container still uses, which is then left.
+ */
+async function removeUnusedImages(t, store, pruned, reporter) {
+    const kept = new Set((await store.list()).flatMap((r) => Object.values(r.images)));
+    const unused = [...new Set(pruned.flatMap((r) => Object.values(r.images)))].filter((ref) => !kept.has(ref));
+    if (unused.length === 0)
+        return;
+    const r = await t.exec((0,command/* cmd */.HW)('docker', 'image', 'rm', '--', ...unused));
+    const gone = unused.filter((ref) => !r.stderr.includes(ref));
+    if (gone.length)
+        reporter.info(`removed ${gone.length} image(s) no kept release uses: ${gone.join(', ')}`);
+    if (r.code !== 0)
+        reporter.debug(`docker image rm left some: ${lastLine(r.stderr)}`);
+}
+/**
  * The previous release's compose files, env and images, back up and through the same gate. Returns true when it
  * is healthy again; otherwise prints the exact commands to run by hand.
  */
@@ -1358,7 +1387,12 @@ async function rollbackHost(t, plan, previous, failedId, tl, reporter, known) {
     const store = new ReleaseStore(t, plan.appDir);
     const stack = stackOf(previous, store, cli, plan.appDir);
     reporter.warn(`rolling back to release ${previous.id} on ${t.label}`);
-    const failure = await bringUp(t, stack, previous.services, plan, tl, reporter, 'rollback');
+    // Its images ran seconds ago: when every one is still on the server, the pull is skipped.
+    const refs = previous.services.map((s) => previous.images[s]);
+    const present = refs.length > 0 &&
+        refs.every(Boolean) &&
+        (await t.exec((0,command/* cmd */.HW)('docker', 'image', 'inspect', '--format', '.', '--', ...refs))).code === 0;
+    const failure = await bringUp(t, stack, previous.services, plan, tl, reporter, 'rollback', !present);
     if (!failure) {
         await store.setCurrent(previous.id);
         await store.update(failedId, { outcome: 'rolled-back' }).catch(() => undefined);
@@ -1373,10 +1407,12 @@ async function rollbackHost(t, plan, previous, failedId, tl, reporter, known) {
 /** A command as a person pastes it into a shell on the server: quoted where it needs to be. */
 const renderForHuman = (c) => (0,command/* render */.XX)(c);
 /** pull, up -d, gate. Returns undefined when healthy, else why not. */
-async function bringUp(t, stack, services, check, tl, reporter, what) {
-    const pulled = await timed(tl, `pull (${what})`, () => t.exec((0,compose/* compose */.Zz)(stack, 'pull', '--quiet', ...services)));
-    if (pulled.code !== 0)
-        return `pulling its images failed: ${lastLine(pulled.stderr)}`;
+async function bringUp(t, stack, services, check, tl, reporter, what, pull = true) {
+    if (pull) {
+        const pulled = await timed(tl, `pull (${what})`, () => t.exec((0,compose/* compose */.Zz)(stack, 'pull', '--quiet', ...services)));
+        if (pulled.code !== 0)
+            return `pulling its images failed: ${lastLine(pulled.stderr)}`;
+    }
     const up = await timed(tl, `up -d (${what})`, () => t.exec((0,compose/* compose */.Zz)(stack, 'up', '-d', ...services)));
     if (up.code !== 0)
         return `docker compose up failed: ${lastLine(up.stderr)}`;

@@ -98,15 +98,27 @@ interface Inspected {
   Config?: { Labels?: Record<string, string> | null; Image?: string };
 }
 
-/** The containers of `services` in the project (all of them when the list is empty). */
+/**
+ * The containers of `services` in the project (all of them when the list is empty), in one round trip: the
+ * containers are found by the labels compose (v1 and v2) puts on them, with `-a` for named services so that one
+ * that already exited counts (a crash is then seen at once, not as "not started yet" until the timeout), and
+ * inspected in the same script.
+ * One-off containers of `compose run` are left out below.
+ */
 export async function serviceStates(t: Transport, stack: Stack, services: readonly string[]): Promise<ServiceState[]> {
-  // -a: a container that already exited counts (v2 leaves it out otherwise, and a crash would look like "not
-  // started yet" until the timeout); one-off containers of `compose run` are left out below.
-  const ids = await t.exec(compose(stack, 'ps', '-a', '-q', ...services));
-  const list = ids.stdout.split('\n').filter(Boolean);
-  if (ids.code !== 0 || list.length === 0) return [];
-  const r = await t.exec(cmd('docker', 'inspect', '--type', 'container', ...list));
-  if (r.code !== 0) return [];
+  // All of the project (no services named): running ones only, since a one-shot service that exited is fine.
+  const find = [
+    'docker',
+    'ps',
+    services.length ? '-aq' : '-q',
+    '--filter',
+    `label=com.docker.compose.project=${stack.project}`,
+    ...services.flatMap((s) => ['--filter', `label=com.docker.compose.service=${s}`]),
+  ];
+  // The ids are docker's own hex ids, so they are split on purpose; everything given arrives as "$@".
+  const script = 'ids=$("$@") || exit 1; [ -n "$ids" ] || exit 0; exec docker inspect --type container $ids';
+  const r = await t.exec(cmd('sh', '-c', script, 'belay', ...find));
+  if (r.code !== 0 || !r.stdout.trim()) return [];
   const containers = (JSON.parse(r.stdout) as Inspected[]).filter(
     (c) => c.Config?.Labels?.['com.docker.compose.oneoff'] !== 'True',
   );

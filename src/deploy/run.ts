@@ -455,6 +455,7 @@ async function deployHost(
       await store.update(id, { outcome: 'deployed', finishedAt: new Date().toISOString() });
       const removed = await store.prune(v.keepReleases ?? 5, [id, ...(previousId ? [previousId] : [])]);
       for (const r of removed) reporter.info(`pruned release ${r.id}`);
+      if (removed.length) await removeUnusedImages(t, store, removed, reporter);
       if (v.postDeploy)
         await timed(tl, 'post-deploy', () => hook(t, plan.appDir, v.postDeploy!, facts, 'post-deploy', reporter));
       return { status: 'deployed', ...(previous ? { previous } : {}), ...(previousId ? { previousId } : {}) };
@@ -539,6 +540,25 @@ export async function releaseLeftLocks({ reporter, face, loaded, state }: RunCon
 }
 
 /**
+ * The images of pruned releases that no kept release uses, removed from the server's docker. Only images belay
+ * deployed (the refs in the records); docker itself refuses one a container still uses, which is then left.
+ */
+async function removeUnusedImages(
+  t: Transport,
+  store: ReleaseStore,
+  pruned: readonly ReleaseRecord[],
+  reporter: Reporter,
+): Promise<void> {
+  const kept = new Set((await store.list()).flatMap((r) => Object.values(r.images)));
+  const unused = [...new Set(pruned.flatMap((r) => Object.values(r.images)))].filter((ref) => !kept.has(ref));
+  if (unused.length === 0) return;
+  const r = await t.exec(cmd('docker', 'image', 'rm', '--', ...unused));
+  const gone = unused.filter((ref) => !r.stderr.includes(ref));
+  if (gone.length) reporter.info(`removed ${gone.length} image(s) no kept release uses: ${gone.join(', ')}`);
+  if (r.code !== 0) reporter.debug(`docker image rm left some: ${lastLine(r.stderr)}`);
+}
+
+/**
  * The previous release's compose files, env and images, back up and through the same gate. Returns true when it
  * is healthy again; otherwise prints the exact commands to run by hand.
  */
@@ -555,7 +575,13 @@ async function rollbackHost(
   const store = new ReleaseStore(t, plan.appDir);
   const stack = stackOf(previous, store, cli, plan.appDir);
   reporter.warn(`rolling back to release ${previous.id} on ${t.label}`);
-  const failure = await bringUp(t, stack, previous.services, plan, tl, reporter, 'rollback');
+  // Its images ran seconds ago: when every one is still on the server, the pull is skipped.
+  const refs = previous.services.map((s) => previous.images[s]);
+  const present =
+    refs.length > 0 &&
+    refs.every(Boolean) &&
+    (await t.exec(cmd('docker', 'image', 'inspect', '--format', '.', '--', ...(refs as string[])))).code === 0;
+  const failure = await bringUp(t, stack, previous.services, plan, tl, reporter, 'rollback', !present);
   if (!failure) {
     await store.setCurrent(previous.id);
     await store.update(failedId, { outcome: 'rolled-back' }).catch(() => undefined);
@@ -582,9 +608,12 @@ async function bringUp(
   tl: Timeline,
   reporter: Reporter,
   what: string,
+  pull = true,
 ): Promise<string | undefined> {
-  const pulled = await timed(tl, `pull (${what})`, () => t.exec(compose(stack, 'pull', '--quiet', ...services)));
-  if (pulled.code !== 0) return `pulling its images failed: ${lastLine(pulled.stderr)}`;
+  if (pull) {
+    const pulled = await timed(tl, `pull (${what})`, () => t.exec(compose(stack, 'pull', '--quiet', ...services)));
+    if (pulled.code !== 0) return `pulling its images failed: ${lastLine(pulled.stderr)}`;
+  }
   const up = await timed(tl, `up -d (${what})`, () => t.exec(compose(stack, 'up', '-d', ...services)));
   if (up.code !== 0) return `docker compose up failed: ${lastLine(up.stderr)}`;
   return timed(tl, `health gate (${what})`, () => gate(t, stack, services, check, reporter));

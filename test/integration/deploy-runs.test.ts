@@ -6,9 +6,18 @@
  * GitHub's REST API cannot be reached from here: the Deployments test answers its calls with a local HTTP server
  * that speaks the same endpoints (POST /repos/{owner}/{repo}/deployments and …/statuses). Everything else is real.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chownSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -197,6 +206,24 @@ describe('a deploy that does not end by itself', () => {
     expect(errorsOf(again.stdout)).toEqual([]);
     expect(again.code).toBe(0);
     expect(JSON.parse(s.current()).id).toBe(again.outputs['release-id']);
+  });
+});
+
+describe('keep-releases', () => {
+  it('prunes the oldest releases, and the images only they used', async () => {
+    const s = newApp(9);
+    const images = [1, 2, 3].map((n) => buildWebImage({ name: 'web', version: `runs-prune${n}-${id}`, healthy: true }));
+    // Registry images the server pulls, as in real life: not the ones the build left on this same dockerd.
+    for (const image of images) execFileSync('docker', ['image', 'rm', image.tag], { stdio: 'ignore' });
+    const present = (ref: string) => spawnSync('docker', ['image', 'inspect', ref], { stdio: 'ignore' }).status === 0;
+    const ids: string[] = [];
+    for (const image of images) {
+      const r = await runAction('deploy', s.inputs(image, { 'keep-releases': '2' }), s.cwd);
+      expect(r.code).toBe(0);
+      ids.push(r.outputs['release-id']!);
+    }
+    expect(readdirSync(join(s.appDir, '.belay', 'releases')).sort()).toEqual(ids.slice(1));
+    expect(images.map((image) => present(image.ref))).toEqual([false, true, true]);
   });
 });
 

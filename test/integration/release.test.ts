@@ -38,6 +38,8 @@ const sha = randomBytes(20).toString('hex');
 const uid = Number(execFileSync('id', ['-u', host.user], { encoding: 'utf8' }));
 const gid = Number(execFileSync('id', ['-g', host.user], { encoding: 'utf8' }));
 let db: ComposePostgres;
+/** The healthy image the first release built, by digest. */
+let okRef = '';
 
 const errorsOf = (stdout: string) => stdout.split('\n').filter((l) => l.startsWith('::error'));
 const shown = (all: string) =>
@@ -148,6 +150,7 @@ describe('release: build → backup → migrate → deploy in one step', () => {
     expect(errorsOf(r.stdout)).toEqual([]);
     expect(r.code).toBe(0);
     first = r.outputs;
+    okRef = r.outputs.ref!;
     expect(r.outputs).toMatchObject({ stage: 'done', status: 'deployed', applied: '["0001_items.sql"]' });
     expect(r.outputs.ref).toMatch(new RegExp(`^${image}@sha256:[0-9a-f]{64}$`));
     // The stages ran in order, each in its own group.
@@ -214,6 +217,35 @@ describe('release: build → backup → migrate → deploy in one step', () => {
   });
 });
 
+describe('restore-backup-on-rollback', () => {
+  it('a rolled-back release that applied migrations gets its pre-deploy backup back before the previous release', async () => {
+    const client = await db.connect();
+    await client.query('INSERT INTO items VALUES (1), (2)');
+    await client.end();
+    writeFileSync(join(workspace, 'db', '0003_extra.sql'), 'CREATE TABLE extra (id int);\n');
+    const r = await runAction(
+      'release',
+      release({ context: 'web-bad', tags: 'bad', 'restore-backup-on-rollback': 'true' }),
+      { cwd: workspace, env },
+    );
+    expect(r.code).toBe(1);
+    expect(r.outputs).toMatchObject({ stage: 'deploy', status: 'rolled-back', applied: '["0003_extra.sql"]' });
+    expect(r.stdout).toContain(`restoring the pre-deploy backup ${r.outputs['backup-id']}`);
+    // The schema and rows as the backup had them: 0003's table gone, the two rows there.
+    expect(await tables()).toEqual(['items', 'more']);
+    const after = await db.connect();
+    try {
+      expect((await after.query('SELECT count(*)::int AS n FROM items')).rows[0].n).toBe(2);
+      const kept = await after.query("SELECT datname FROM pg_database WHERE datname LIKE 'shop_before_restore_%'");
+      expect(kept.rows).toHaveLength(1);
+    } finally {
+      await after.end();
+    }
+    expect(await get('/version')).toBe(`200 ok-${id}`);
+    expect(shown(r.all)).not.toContain(password);
+  });
+});
+
 describe('the root action with belay.yml', () => {
   const belayYml = (badRef: string) =>
     [
@@ -250,7 +282,7 @@ describe('the root action with belay.yml', () => {
     const before = current().id;
     const r = await runAction(
       'belay',
-      { ...deployOnly(), environment: 'production', images: `web=${readFirstRef()}` },
+      { ...deployOnly(), environment: 'production', images: `web=${okRef}` },
       { cwd: workspace },
     );
     expect(r.code).toBe(1);
@@ -262,7 +294,7 @@ describe('the root action with belay.yml', () => {
     expect(r.stdout).not.toContain('::group::');
     const wrong = await runAction(
       'belay',
-      { ...deployOnly(), environment: 'production', confirm: 'staging', images: `web=${readFirstRef()}` },
+      { ...deployOnly(), environment: 'production', confirm: 'staging', images: `web=${okRef}` },
       { cwd: workspace },
     );
     expect(errorsOf(wrong.stdout)).toEqual([expect.stringContaining('"staging" is not its name')]);
@@ -272,7 +304,7 @@ describe('the root action with belay.yml', () => {
   it('production with confirm typed as its name goes ahead', async () => {
     const r = await runAction(
       'belay',
-      { ...deployOnly(), environment: 'production', confirm: 'production', images: `web=${readFirstRef()}` },
+      { ...deployOnly(), environment: 'production', confirm: 'production', images: `web=${okRef}` },
       { cwd: workspace },
     );
     expect(errorsOf(r.stdout)).toEqual([]);
@@ -288,18 +320,11 @@ describe('the root action with belay.yml', () => {
     // …while images given as an input win over the file.
     const overridden = await runAction(
       'belay',
-      { ...deployOnly(), environment: 'staging', images: `web=${readFirstRef()}` },
+      { ...deployOnly(), environment: 'staging', images: `web=${okRef}` },
       { cwd: workspace },
     );
     expect(errorsOf(overridden.stdout)).toEqual([]);
     expect(overridden.outputs).toMatchObject({ stage: 'done', status: 'deployed' });
-    expect(current().images.web).toBe(readFirstRef());
+    expect(current().images.web).toBe(okRef);
   });
 });
-
-/** The healthy image v1 was built as (its digest ref, as the first release recorded it). */
-function readFirstRef(): string {
-  const releases = readdirSync(join(appDir, '.belay', 'releases')).sort();
-  return JSON.parse(readFileSync(join(appDir, '.belay', 'releases', releases[0]!, 'release.json'), 'utf8')).images
-    .web as string;
-}
