@@ -1110,8 +1110,10 @@ function stackOf(record, store, cli, appDir) {
 const sha256 = (text) => (0,external_node_crypto_.createHash)('sha256').update(text).digest('hex');
 function timeline() {
     const rows = [];
-    return { rows, step: (name, ms) => rows.push([name, (0,duration/* formatDuration */.a3)(ms)]) };
+    const notes = [];
+    return { rows, notes, step: (name, ms) => rows.push([name, (0,duration/* formatDuration */.a3)(ms)]), note: (text) => notes.push(text) };
 }
+const summaryOf = (title, tl) => `### ${title}\n\n${(0,report_reporter/* markdownTable */.Qj)(['Step', 'Took'], tl.rows)}${tl.notes.length ? `\n\n${tl.notes.map((n) => `- ${n}`).join('\n')}` : ''}`;
 async function timed(tl, name, work) {
     const started = Date.now();
     try {
@@ -1181,7 +1183,7 @@ async function runDeploy(ctx) {
         reporter.setOutput('status', status);
         if (url)
             reporter.setOutput('url', url);
-        reporter.summary(`### belay deploy ${plan.app} ${id}: ${status}\n\n${(0,report_reporter/* markdownTable */.Qj)(['Step', 'Took'], tl.rows)}`);
+        reporter.summary(summaryOf(`belay deploy ${plan.app} ${id}: ${status}`, tl));
         await deployment.finish(status, status === 'deployed' ? `${id} deployed and healthy` : `${id}: ${why}`, url);
     }
     if (status === 'deployed')
@@ -1397,6 +1399,7 @@ async function rollbackHost(t, plan, previous, failedId, tl, reporter, known) {
         await store.setCurrent(previous.id);
         await store.update(failedId, { outcome: 'rolled-back' }).catch(() => undefined);
         reporter.error(`release ${failedId} was rolled back: ${previous.id} is serving again on ${t.label}`);
+        tl.note(`${t.label}: rolled back from ${failedId} to ${previous.id} (compose files, env and images of ${previous.id})`);
         return true;
     }
     await showFailure(t, stack, previous.services, reporter);
@@ -1416,9 +1419,12 @@ async function bringUp(t, stack, services, check, tl, reporter, what, pull = tru
     const up = await timed(tl, `up -d (${what})`, () => t.exec((0,compose/* compose */.Zz)(stack, 'up', '-d', ...services)));
     if (up.code !== 0)
         return `docker compose up failed: ${lastLine(up.stderr)}`;
-    return timed(tl, `health gate (${what})`, () => gate(t, stack, services, check, reporter));
+    const failure = await timed(tl, `health gate (${what})`, () => gate(t, stack, services, check, reporter, (text) => tl.note(`${t.label}, ${what}: ${text}`)));
+    if (failure)
+        tl.note(`${t.label}, ${what}: not healthy: ${failure.split('\n')[0]}`);
+    return failure;
 }
-async function gate(t, stack, services, check, reporter) {
+async function gate(t, stack, services, check, reporter, note) {
     const v = check.values;
     const timeoutMs = v.healthTimeout ?? 60_000;
     const intervalMs = v.healthInterval ?? 2_000;
@@ -1430,6 +1436,7 @@ async function gate(t, stack, services, check, reporter) {
             const verdict = (0,compose/* containersVerdict */.YY)(states, names);
             if (verdict.ready) {
                 reporter.info(`containers: ${verdict.why}`);
+                note(`containers ${verdict.why}`);
                 break;
             }
             if (verdict.final || Date.now() >= deadline)
@@ -1461,6 +1468,7 @@ async function gate(t, stack, services, check, reporter) {
         if (!result.healthy)
             return (0,health_check/* describeFailure */.Ic)(result, options);
         reporter.info(`✓ ${v.healthUrl} healthy after ${result.attempts} attempt(s)`);
+        note(`${v.healthUrl} healthy after ${result.attempts} attempt(s)`);
     }
     return undefined;
 }
@@ -1636,7 +1644,7 @@ async function runRollback({ reporter, face, loaded }) {
         if (url)
             reporter.setOutput('url', url);
         await deployment?.finish(status, status === 'deployed' ? 'rolled back, healthy' : why, url);
-        reporter.summary(`### belay rollback ${v.app}: ${status}\n\n${(0,report_reporter/* markdownTable */.Qj)(['Step', 'Took'], tl.rows)}`);
+        reporter.summary(summaryOf(`belay rollback ${v.app}: ${status}`, tl));
     }
     return status === 'deployed';
 }

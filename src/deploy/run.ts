@@ -246,15 +246,22 @@ const sha256 = (text: string) => createHash('sha256').update(text).digest('hex')
 
 export type DeployStatus = 'deployed' | 'rolled-back' | 'rollback-failed' | 'failed';
 
+/** The job summary's record of a run: each step with its duration, and what happened (health attempts, rollbacks). */
 interface Timeline {
   step(name: string, ms: number): void;
+  note(text: string): void;
   readonly rows: [string, string][];
+  readonly notes: string[];
 }
 
 function timeline(): Timeline {
   const rows: [string, string][] = [];
-  return { rows, step: (name, ms) => rows.push([name, formatDuration(ms)]) };
+  const notes: string[] = [];
+  return { rows, notes, step: (name, ms) => rows.push([name, formatDuration(ms)]), note: (text) => notes.push(text) };
 }
+
+const summaryOf = (title: string, tl: Timeline) =>
+  `### ${title}\n\n${markdownTable(['Step', 'Took'], tl.rows)}${tl.notes.length ? `\n\n${tl.notes.map((n) => `- ${n}`).join('\n')}` : ''}`;
 
 async function timed<T>(tl: Timeline, name: string, work: () => Promise<T>): Promise<T> {
   const started = Date.now();
@@ -321,7 +328,7 @@ export async function runDeploy(ctx: RunContext): Promise<boolean> {
     reporter.setOutput('previous-release-id', previousId ?? '');
     reporter.setOutput('status', status);
     if (url) reporter.setOutput('url', url);
-    reporter.summary(`### belay deploy ${plan.app} ${id}: ${status}\n\n${markdownTable(['Step', 'Took'], tl.rows)}`);
+    reporter.summary(summaryOf(`belay deploy ${plan.app} ${id}: ${status}`, tl));
     await deployment.finish(status, status === 'deployed' ? `${id} deployed and healthy` : `${id}: ${why}`, url);
   }
   if (status === 'deployed') reporter.info(`✓ ${plan.app} ${id} deployed and healthy`);
@@ -586,6 +593,9 @@ async function rollbackHost(
     await store.setCurrent(previous.id);
     await store.update(failedId, { outcome: 'rolled-back' }).catch(() => undefined);
     reporter.error(`release ${failedId} was rolled back: ${previous.id} is serving again on ${t.label}`);
+    tl.note(
+      `${t.label}: rolled back from ${failedId} to ${previous.id} (compose files, env and images of ${previous.id})`,
+    );
     return true;
   }
   await showFailure(t, stack, previous.services, reporter);
@@ -616,7 +626,11 @@ async function bringUp(
   }
   const up = await timed(tl, `up -d (${what})`, () => t.exec(compose(stack, 'up', '-d', ...services)));
   if (up.code !== 0) return `docker compose up failed: ${lastLine(up.stderr)}`;
-  return timed(tl, `health gate (${what})`, () => gate(t, stack, services, check, reporter));
+  const failure = await timed(tl, `health gate (${what})`, () =>
+    gate(t, stack, services, check, reporter, (text) => tl.note(`${t.label}, ${what}: ${text}`)),
+  );
+  if (failure) tl.note(`${t.label}, ${what}: not healthy: ${failure.split('\n')[0]}`);
+  return failure;
 }
 
 async function gate(
@@ -625,6 +639,7 @@ async function gate(
   services: readonly string[],
   check: GateSpec,
   reporter: Reporter,
+  note: (text: string) => void,
 ): Promise<string | undefined> {
   const v = check.values;
   const timeoutMs = v.healthTimeout ?? 60_000;
@@ -637,6 +652,7 @@ async function gate(
       const verdict = containersVerdict(states, names);
       if (verdict.ready) {
         reporter.info(`containers: ${verdict.why}`);
+        note(`containers ${verdict.why}`);
         break;
       }
       if (verdict.final || Date.now() >= deadline) return `containers: ${verdict.why}`;
@@ -665,6 +681,7 @@ async function gate(
     const result = await checkHealth(options, { reporter, ...(openTunnel ? { openTunnel } : {}) });
     if (!result.healthy) return describeFailure(result, options);
     reporter.info(`✓ ${v.healthUrl} healthy after ${result.attempts} attempt(s)`);
+    note(`${v.healthUrl} healthy after ${result.attempts} attempt(s)`);
   }
   return undefined;
 }
@@ -862,7 +879,7 @@ export async function runRollback({ reporter, face, loaded }: RunContext): Promi
     reporter.setOutput('status', status);
     if (url) reporter.setOutput('url', url);
     await deployment?.finish(status, status === 'deployed' ? 'rolled back, healthy' : why, url);
-    reporter.summary(`### belay rollback ${v.app}: ${status}\n\n${markdownTable(['Step', 'Took'], tl.rows)}`);
+    reporter.summary(summaryOf(`belay rollback ${v.app}: ${status}`, tl));
   }
   return status === 'deployed';
 }

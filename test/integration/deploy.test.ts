@@ -125,6 +125,17 @@ describe('deploy with a health gate and automatic rollback', () => {
     expect(failed.outcome).toBe('rolled-back');
     expect(readlinkSync(join(appDir, '.belay', 'current'))).toContain(first);
     expect(shown(r.all)).not.toContain(secret);
+    // The job summary: the timeline, what the gate saw, and what was rolled back.
+    expect(r.summary).toContain('| health gate (new release) |');
+    expect(r.summary).toContain('new release: not healthy');
+    expect(r.summary).toContain(`rolled back from ${r.outputs['release-id']} to ${first}`);
+    expect(r.summary).toMatch(/rollback: http:\/\/127\.0\.0\.1:\*\*\*\/health healthy after \d+ attempt/); // the port is an env value
+    // Nor any line of the SSH key.
+    for (const line of readFileSync(host.keys.ed25519, 'utf8')
+      .split('\n')
+      .filter((l) => l.length > 20)) {
+      expect(shown(r.all)).not.toContain(line);
+    }
   });
 
   it('belay releases lists them, newest last, with status and images', async () => {
