@@ -10,20 +10,28 @@
  * whole database, so the two tools would not be dumping the same thing; and loading 1 GB into it would slow every
  * other run using it. The baseline runs pg_dump in the same container (`ssh … docker exec <db> pg_dump`),
  * so both pay the same docker exec and read the same data with the same pg_dump; the difference is belay's own
- * work (SSH setup from Node, the snapshot and row counts, sha256 re-read, `pg_restore --list`, manifest, retention).
+ * work: Node and the SSH setup from it, finding the container (one command), the snapshot, the row counts (run
+ * beside pg_dump once it writes, in its snapshot, on the same CPUs), then the sha256 and `pg_restore --list` of the
+ * written file (in the same command as pg_dump; pg_restore's `docker exec` started while pg_dump runs), the rename
+ * with the manifest and the listing for retention (one command).
  *
  * Where the time goes: while each run goes on, the bench watches the files (belay's `<id>.dump.partial`, the
  * baseline's local file) every 50 ms: the first byte marks "pg_dump started", the last change "dump written"; for
- * belay the rename to `<id>.dump` marks "verified" and `<id>.json` "manifest written". After the rounds each of
- * belay's extra steps is timed on its own over the same sshd (system ssh client).
+ * belay the rename to `<id>.dump` marks "verified" and `<id>.json` "manifest written". Each run's CPU time is
+ * printed too: the database container's (pg_dump, the server process feeding it and belay's row counts; the
+ * difference between the two is what belay's counts cost) and how busy the whole machine was, which says how
+ * much a round was slowed by other work. After the rounds each of belay's extra steps is timed on its own over the
+ * same sshd (system ssh client).
  *
  * Reading the figures: pgbench's rows compress about 55:1 (1 GB of tables, a 19 MiB dump), so pg_dump gets through
- * them in about 5 s here; belay's fixed cost per run (Node, SSH setup, the checks) weighs more against that than
- * against a real database of the same size, whose dump spends far longer compressing. Other work on the machine
- * makes single rounds swing by ±30%, which is why each round's ratio is shown.
+ * them in about 3 s here; belay's fixed cost per run (Node, SSH setup, the checks) weighs more against that than
+ * against a real database of the same size, whose dump spends far longer compressing. Counting 7 million rows
+ * exactly costs about 0.35 s of CPU, which on a machine whose two CPUs pg_dump and other work already keep busy
+ * turns into wall time. Other work on the machine makes single rounds swing by ±30%, which is why each round's
+ * ratio and the machine's busy share are shown.
  *
  * Run: npx tsx bench/backup.ts   (BELAY_BENCH_SCALE=70 pgbench scale, ~1 GB, e.g. 5 for a quick run;
- * BENCH_ROUNDS=3 rounds of each; needs `scripts/test-host up` and a current bundle: `npm run bundle`)
+ * BENCH_ROUNDS=5 rounds of each; needs `scripts/test-host up` and a current bundle: `npm run bundle`)
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -45,7 +53,7 @@ import { startComposePostgres, type ComposePostgres } from '../test/harness/pg-i
 import { testHost } from '../test/harness/test-host.js';
 
 const SCALE = Number(process.env.BELAY_BENCH_SCALE ?? 70);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const POLL_MS = 50;
 
 const host = testHost();
@@ -182,8 +190,59 @@ class Watch {
   }
 }
 
+/**
+ * CPU time, to tell belay's own work from a busy machine: the database container's (its cgroup's cpu.stat: pg_dump,
+ * the server process feeding it, belay's row counts; not found on every cgroup layout) and the whole machine's
+ * busy share (/proc/stat), between two readings.
+ */
+let containerCpuStat: string | undefined;
+function findContainerCpuStat(): void {
+  const id = spawnSync('docker', ['inspect', '-f', '{{.Id}}', container], { encoding: 'utf8' }).stdout.trim();
+  const candidates = [
+    `/sys/fs/cgroup/unified/docker/${id}/cpu.stat`,
+    `/sys/fs/cgroup/system.slice/docker-${id}.scope/cpu.stat`,
+    `/sys/fs/cgroup/docker/${id}/cpu.stat`,
+  ];
+  containerCpuStat = id ? candidates.find((p) => existsSync(p)) : undefined;
+}
+interface CpuReading {
+  readonly containerUs?: number;
+  readonly busy: number;
+  readonly total: number;
+}
+function readCpu(): CpuReading {
+  const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const idle = (fields[3] ?? 0) + (fields[4] ?? 0);
+  const total = fields.reduce((a, b) => a + b, 0);
+  let containerUs: number | undefined;
+  if (containerCpuStat) {
+    const m = /usage_usec (\d+)/.exec(readFileSync(containerCpuStat, 'utf8'));
+    if (m) containerUs = Number(m[1]);
+  }
+  return { ...(containerUs !== undefined ? { containerUs } : {}), busy: total - idle, total };
+}
+interface CpuUsed {
+  /** CPU seconds the database container used. */
+  readonly container?: number;
+  /** Share of the machine's CPU time that was busy (everything on it, other work included). */
+  readonly machineBusy: number;
+}
+function cpuSince(before: CpuReading): CpuUsed {
+  const after = readCpu();
+  const span = Math.max(1, after.total - before.total);
+  return {
+    ...(after.containerUs !== undefined && before.containerUs !== undefined
+      ? { container: (after.containerUs - before.containerUs) / 1e6 }
+      : {}),
+    machineBusy: (after.busy - before.busy) / span,
+  };
+}
+const cpuText = (c: CpuUsed) =>
+  `${c.container !== undefined ? `db CPU ${c.container.toFixed(2)} s, ` : ''}machine ${(c.machineBusy * 100).toFixed(0)}% busy`;
+
 interface BelayRun {
   readonly ms: number;
+  readonly cpu: CpuUsed;
   readonly maxRss?: number;
   readonly size: number;
   /** ms from start: pg_dump's first byte in the partial, its last change, the rename, the manifest. */
@@ -224,6 +283,7 @@ async function belay(keep = false): Promise<BelayRun & { path: string }> {
     if (promoted === undefined && files.some((f) => f.endsWith('.dump'))) promoted = now() - start;
     if (manifest === undefined && files.some((f) => f.endsWith('.json'))) manifest = now() - start;
   };
+  const cpu = readCpu();
   const r = must(
     await run(process.execPath, belayArgs, {
       measureRss: true,
@@ -238,6 +298,7 @@ async function belay(keep = false): Promise<BelayRun & { path: string }> {
   if (!keep) rmSync(appDir, { recursive: true, force: true });
   return {
     ms: r.ms,
+    cpu: cpuSince(cpu),
     ...(r.maxRss ? { maxRss: r.maxRss } : {}),
     size,
     path: outputs.path,
@@ -250,6 +311,7 @@ async function belay(keep = false): Promise<BelayRun & { path: string }> {
 
 interface PlainRun {
   readonly ms: number;
+  readonly cpu: CpuUsed;
   readonly maxRss?: number;
   readonly size: number;
   readonly firstByte?: number;
@@ -261,6 +323,7 @@ async function plain(): Promise<PlainRun> {
   const fd = openSync(plainFile, 'w', 0o600);
   const watch = new Watch(now());
   let r: Ran;
+  const cpu = readCpu();
   try {
     r = await run('ssh', sshArgs('docker', 'exec', container, 'pg_dump', '-U', dbUser, '-Fc', database), {
       stdoutFd: fd,
@@ -275,6 +338,7 @@ async function plain(): Promise<PlainRun> {
   rmSync(plainFile, { force: true });
   return {
     ms: r.ms,
+    cpu: cpuSince(cpu),
     ...(r.maxRss ? { maxRss: r.maxRss } : {}),
     size,
     ...(watch.firstByte !== undefined ? { firstByte: watch.firstByte } : {}),
@@ -314,6 +378,7 @@ try {
   let t = now();
   db = await startComposePostgres({ project: app, user: dbUser, password, database });
   console.log(`compose PostgreSQL ${container} up in ${secs(now() - t)}`);
+  findContainerCpuStat();
   // The test image is made of this machine's PostgreSQL binaries without libLLVM, so a query costly enough for JIT
   // (pgbench's generate_series, belay's count(*) on pgbench_accounts) fails to load llvmjit.so. A stock postgres
   // image has it; here JIT is off for the database, for every session the bench and belay open.
@@ -370,6 +435,7 @@ try {
         `(${mib(p.size)}), belay ${secs(b.ms)} (${mib(b.size)}, max RSS ${b.maxRss ? mib(b.maxRss) : '?'}), ` +
         `${(b.ms / p.ms).toFixed(2)}×`,
     );
+    console.log(`      ssh pg_dump: ${cpuText(p.cpu)}; belay: ${cpuText(b.cpu)}`);
   }
 
   const ratio = median(belayRuns.map((b, i) => b.ms / plainRuns[i]!.ms));
@@ -381,6 +447,14 @@ try {
   console.log(
     `belay peak memory (max RSS of the CLI process${TIME ? ', GNU time %M' : ', VmHWM'}): ` +
       `${peak ? mib(peak) : 'not measured'}  (target ≤ 150 MB)`,
+  );
+  const dbCpu = (runs: readonly { cpu: CpuUsed }[]) => {
+    const xs = runs.map((r) => r.cpu.container).filter((x): x is number => x !== undefined);
+    return xs.length ? `${median(xs).toFixed(2)} s` : '?';
+  };
+  console.log(
+    `database container CPU per run (median): ssh pg_dump ${dbCpu(plainRuns)}, belay ${dbCpu(belayRuns)} ` +
+      `(belay's extra is mostly its row counts, on the same CPUs as pg_dump)`,
   );
   const sshRss = plainRuns.map((p) => p.maxRss).filter((x): x is number => x !== undefined);
   if (sshRss.length) console.log(`  (the ssh client of the baseline: ${mib(Math.max(...sshRss))})`);
@@ -423,7 +497,7 @@ try {
     ),
   );
   row(
-    'dump written → renamed (counts, stat, sha256, toc)',
+    'dump written → renamed (sha256, toc, rename + manifest)',
     '-',
     phase(
       diff(
@@ -489,12 +563,12 @@ try {
   await three('ssh docker exec <db> pg_dump --version', () =>
     timed('ssh', sshArgs('docker', 'exec', container, 'pg_dump', '--version'), 'pg_dump --version'),
   );
-  await three('row counts: count(*) of every table in one snapshot (psql, alone)', () =>
+  await three('row counts: count(*) of every table in one snapshot (psql, alone; belay: beside pg_dump)', () =>
     timed(
       join(host.pg.bin, 'psql'),
       [
         ...['-X', '-q', '-h', db!.address(), '-U', dbUser, '-d', database, '-c'],
-        'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; ' +
+        'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET LOCAL max_parallel_workers_per_gather = 0; ' +
           'SELECT count(*) FROM pgbench_accounts; SELECT count(*) FROM pgbench_branches; ' +
           'SELECT count(*) FROM pgbench_history; SELECT count(*) FROM pgbench_tellers; COMMIT',
       ],
@@ -502,10 +576,10 @@ try {
       { ...process.env, PGPASSWORD: password },
     ),
   );
-  await three(`sha256sum of the dump on the server (${mib(kept.size)})`, () =>
+  await three(`sha256sum of the dump on the server (${mib(kept.size)}; belay: after pg_dump, same command)`, () =>
     timed('ssh', sshArgs('sha256sum', '--', kept.path), 'sha256sum'),
   );
-  await three('pg_restore --list of the dump (ssh docker exec -i … < file)', () =>
+  await three('pg_restore --list of the dump (ssh docker exec -i … < file; belay: started beside pg_dump)', () =>
     timed(
       'ssh',
       sshArgs('docker', 'exec', '-i', container, 'pg_restore', '-U', dbUser, '--list', '<', kept.path),

@@ -353,6 +353,7 @@ async function openPgSession(s, v, reporter, purpose, database = v.database) {
         place,
         login,
         url,
+        database,
         client,
         connectTo,
         close: async () => {
@@ -360,81 +361,6 @@ async function openPgSession(s, v, reporter, purpose, database = v.database) {
             await forward.close().catch(() => undefined);
         },
     };
-}
-
-
-/***/ }),
-
-/***/ 6072:
-/***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
-
-/* harmony export */ __webpack_require__.d(__webpack_exports__, {
-/* harmony export */   y: () => (/* binding */ BackupStore)
-/* harmony export */ });
-/* harmony import */ var _core_command_js__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(2561);
-/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(713);
-/* harmony import */ var _manifest_js__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(7228);
-/**
- * The backup directory on the server: one folder per app, `<id>.<dump|sqlite>` files with `<id>.json` manifests,
- * and `<id>.*.partial` files only while a backup is being written. Every path reaches the shell as a quoted
- * positional argument of a constant script.
- */
-
-
-
-class BackupStore {
-    t;
-    dir;
-    constructor(t, 
-    /** `<backup-dir>/<app>`, relative to the SSH user's home unless absolute. */
-    dir) {
-        this.t = t;
-        this.dir = dir;
-    }
-    path(file) {
-        return `${this.dir}/${file}`;
-    }
-    /** Create the folder, readable by the SSH user only: dumps hold every row of the database. */
-    async ensure() {
-        await this.run('create the backup directory', (0,_core_command_js__WEBPACK_IMPORTED_MODULE_0__/* .cmd */ .HW)('sh', '-c', 'umask 077 && mkdir -p -- "$1"', 'belay', this.dir));
-    }
-    async list() {
-        const script = 'for f in "$1"/*.json; do [ -f "$f" ] && { tr -d "\\n" < "$f"; echo; }; done; exit 0';
-        const r = await this.t.exec((0,_core_command_js__WEBPACK_IMPORTED_MODULE_0__/* .cmd */ .HW)('sh', '-c', script, 'belay', this.dir));
-        const { manifests, unreadable } = (0,_manifest_js__WEBPACK_IMPORTED_MODULE_2__/* .parseManifests */ .Ye)(r.stdout);
-        manifests.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
-        return { manifests, unreadable };
-    }
-    async size(file) {
-        const r = await this.t.exec((0,_core_command_js__WEBPACK_IMPORTED_MODULE_0__/* .cmd */ .HW)('stat', '-c', '%s', '--', this.path(file)));
-        return r.code === 0 ? Number(r.stdout.trim()) : undefined;
-    }
-    async sha256(file) {
-        const out = await this.run(`checksum ${file}`, (0,_core_command_js__WEBPACK_IMPORTED_MODULE_0__/* .cmd */ .HW)('sha256sum', '--', this.path(file)));
-        const hex = /^([0-9a-f]{64})\b/.exec(out.trim())?.[1];
-        if (!hex)
-            throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .BelayError */ .oT(`sha256sum on ${this.t.label} gave no checksum for ${this.path(file)}.`);
-        return hex;
-    }
-    /** Rename without replacing: a finished backup never overwrites another file. */
-    async promote(partial, final) {
-        const script = '[ ! -e "$2" ] && mv -- "$1" "$2"';
-        await this.run(`rename ${partial}`, (0,_core_command_js__WEBPACK_IMPORTED_MODULE_0__/* .cmd */ .HW)('sh', '-c', script, 'belay', this.path(partial), this.path(final)));
-    }
-    async writeManifest(manifest) {
-        await this.t.upload(`${JSON.stringify(manifest)}\n`, this.path(`${manifest.id}.json`), 0o600);
-    }
-    /** Remove files; the manifest first, so a half-removed backup is never listed as good. */
-    async remove(...files) {
-        await this.run('remove', (0,_core_command_js__WEBPACK_IMPORTED_MODULE_0__/* .cmd */ .HW)('rm', '-f', '--', ...files.map((f) => this.path(f))));
-    }
-    async run(what, command) {
-        const r = await this.t.exec(command);
-        if (r.code !== 0) {
-            throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .BelayError */ .oT(`Could not ${what} on ${this.t.label}: ${r.stderr.trim().split('\n').pop() ?? `exit ${r.code}`}.`);
-        }
-        return r.stdout;
-    }
 }
 
 

@@ -11,7 +11,11 @@ export const modules = {
 /* harmony export */ __webpack_require__.d(__webpack_exports__, {
 /* harmony export */   G8: () => (/* binding */ compareCounts),
 /* harmony export */   Qn: () => (/* binding */ stdinFor),
+/* harmony export */   Tb: () => (/* binding */ pgDumpToolOfToc),
 /* harmony export */   XZ: () => (/* binding */ pgCommand),
+/* harmony export */   Y3: () => (/* binding */ dumpCommand),
+/* harmony export */   ZA: () => (/* binding */ DUMP_STARTED),
+/* harmony export */   a4: () => (/* binding */ readDumpRun),
 /* harmony export */   fM: () => (/* binding */ lastLine),
 /* harmony export */   mO: () => (/* binding */ tablesWithData),
 /* harmony export */   oV: () => (/* binding */ checkPgDumpVersion),
@@ -21,6 +25,8 @@ export const modules = {
 /* harmony import */ var _core_command_js__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(2561);
 /* harmony import */ var _database_connect_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(5984);
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(713);
+/* harmony import */ var _store_js__WEBPACK_IMPORTED_MODULE_3__ = __webpack_require__(6072);
+
 
 
 
@@ -43,22 +49,103 @@ function pgCommand(place, login, io, program, ...args) {
     return (0,_core_command_js__WEBPACK_IMPORTED_MODULE_0__/* .cmd */ .HW)('sh', '-c', WITH_PASSWORD, 'belay', io.stdoutTo ?? '', io.stdinFrom ?? '', ...inner);
 }
 const stdinFor = (login) => `${login.password ?? ''}\n`;
-/** The major version of the pg_dump that will run, and refuse one older than the server (it cannot dump it). */
-async function checkPgDumpVersion(t, place, serverVersion) {
-    // Asked while the snapshot is being opened: both are round trips to the server.
-    const [r, serverVersionNum] = await Promise.all([
-        t.exec(place.kind === 'container'
-            ? (0,_core_command_js__WEBPACK_IMPORTED_MODULE_0__/* .cmd */ .HW)('docker', 'exec', place.container.id, 'pg_dump', '--version')
-            : (0,_core_command_js__WEBPACK_IMPORTED_MODULE_0__/* .cmd */ .HW)('pg_dump', '--version')),
-        serverVersion,
-    ]);
-    const where = place.kind === 'container' ? `in container ${place.container.name}` : `on ${t.label}`;
+/**
+ * The dump and its checks in one command, so that no step after pg_dump waits for a round trip or a `docker exec`
+ * to start. Arguments: the partial file, `toc` or not, the database container's id ('' on the host), then
+ * pg_dump's argv. The password is the first stdin line, as for pgCommand.
+ *
+ * pg_dump writes straight to the partial, a seekable file, so it can go back and record where each table's data
+ * starts (what `pg_restore -j` and selective restores need); a pipe would lose that, which is why the sha256 is
+ * read from the finished file rather than from the stream. What belay needs from the run comes on stderr as
+ * `belay-<name>=<value>` lines, pg_dump's own messages around them:
+ * - `belay-dump-writing` (DUMP_STARTED), alone: pg_dump has written its first bytes (it has its snapshot and
+ *   locks, and is past its own start);
+ * - `belay-dump-exit`: pg_dump's exit status; nothing else is done unless it is 0;
+ * - `belay-size`, `belay-sha256`: of the file as it is on disk once pg_dump has exited;
+ * - `belay-toc-exit`: with `toc`, the status of `pg_restore --list` reading the same file; its listing (and its
+ *   messages) are the command's stdout. It is started once pg_dump writes (a line `go` on its stdin lets it
+ *   start) and then waits on its stdin for the file, so its own start (a `docker exec`) is paid neither at
+ *   pg_dump's start nor after the dump.
+ */
+const DUMP_AND_CHECK = 'partial=$1; toc=$2; container=$3; shift 3; ' +
+    'IFS= read -r PGPASSWORD || :; export PGPASSWORD; umask 077; exec < /dev/null; ' +
+    _store_js__WEBPACK_IMPORTED_MODULE_3__/* .SHA256_FUNCTION */ .V +
+    'belay_sums() { printf \'belay-size=%s\\nbelay-sha256=%s\\n\' "$(wc -c < "$partial")" "$(belay_sha256 "$partial")" >&2; }; ' +
+    'belay_list() { if [ -n "$container" ]; then docker exec -i "$container" pg_restore --list; else pg_restore --list; fi; }; ' +
+    'belay_dump() { "$@" > "$partial" & pid=$!; ' +
+    'while [ ! -s "$partial" ] && kill -0 "$pid" 2>/dev/null; do sleep 0.05 2>/dev/null || sleep 1; done; ' +
+    '[ -s "$partial" ] && { echo belay-dump-writing >&2; [ "$toc" = toc ] && echo go; }; ' +
+    'wait "$pid"; rc=$?; echo "belay-dump-exit=$rc" >&2; [ "$rc" -eq 0 ] || return 0; ' +
+    'if [ "$toc" = toc ]; then belay_sums & cat -- "$partial"; wait; else belay_sums; fi; }; ' +
+    'if [ "$toc" = toc ]; then ' +
+    'belay_dump "$@" | { IFS= read -r go && { belay_list 2>&1; echo "belay-toc-exit=$?" >&2; }; }; ' +
+    'else belay_dump "$@"; fi; exit 0';
+/** The line DUMP_AND_CHECK writes on stderr once pg_dump has written its first bytes. */
+const DUMP_STARTED = 'belay-dump-writing';
+/** pg_dump of `database` at `place` into `partial` (a path on the server), with the checks of DUMP_AND_CHECK. */
+function dumpCommand(place, login, partial, toc, ...args) {
+    const connection = place.kind === 'host' ? ['-h', place.host, '-p', String(place.port)] : [];
+    const argv = ['pg_dump', ...connection, '-U', login.user, ...args];
+    const container = place.kind === 'container' ? place.container.id : '';
+    const inner = place.kind === 'container' ? ['docker', 'exec', '-i', '-e', 'PGPASSWORD', container, ...argv] : argv;
+    return (0,_core_command_js__WEBPACK_IMPORTED_MODULE_0__/* .cmd */ .HW)('sh', '-c', DUMP_AND_CHECK, 'belay', partial, toc ? 'toc' : '', container, ...inner);
+}
+function readDumpRun(r) {
+    const values = new Map();
+    const messages = [];
+    for (const line of r.stderr.split('\n')) {
+        if (line === DUMP_STARTED)
+            continue;
+        const m = /^belay-(dump-exit|size|sha256|toc-exit)=(.*)$/.exec(line);
+        if (m)
+            values.set(m[1], m[2]);
+        else
+            messages.push(line);
+    }
+    const stderr = messages.join('\n');
+    const exit = values.get('dump-exit');
+    if (exit !== '0')
+        return { ok: false, exit: exit ?? r.signal ?? String(r.code), stderr };
+    const size = Number(values.get('size') ?? 'x');
+    const sha256 = /^([0-9a-f]{64})\b/.exec(values.get('sha256') ?? '')?.[1];
+    const tocExit = values.get('toc-exit');
+    return {
+        ok: true,
+        exit,
+        stderr,
+        ...(Number.isSafeInteger(size) ? { size } : {}),
+        ...(sha256 ? { sha256 } : {}),
+        ...(tocExit !== undefined ? { toc: { ok: tocExit === '0', output: r.stdout } } : {}),
+    };
+}
+/**
+ * The pg_dump that runs, asked with `pg_dump --version` (one more `docker exec` in a container): for a dump whose
+ * table of contents is not read (verify: checksum), and to say why a dump failed. It refuses a pg_dump older than
+ * the server, which cannot dump it (and stops by itself at once when it tries).
+ */
+async function checkPgDumpVersion(t, place, serverVersionNum) {
+    const r = await t.exec(place.kind === 'container'
+        ? (0,_core_command_js__WEBPACK_IMPORTED_MODULE_0__/* .cmd */ .HW)('docker', 'exec', place.container.id, 'pg_dump', '--version')
+        : (0,_core_command_js__WEBPACK_IMPORTED_MODULE_0__/* .cmd */ .HW)('pg_dump', '--version'));
     if (r.code !== 0) {
         throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .BelayError */ .oT(place.kind === 'container'
             ? `pg_dump does not run in container ${place.container.name}: ${lastLine(r.stderr)}. Is it a PostgreSQL image?`
             : `pg_dump is not installed on ${t.label}. Install the PostgreSQL client of the server's version (e.g. postgresql-client-${Math.floor(serverVersionNum / 10000)}), or set db-service so pg_dump runs inside the database container.`);
     }
-    const version = /(\d+)(?:\.(\d+))?/.exec(r.stdout)?.[0] ?? '?';
+    return pgDumpTool(r.stdout, t, place, serverVersionNum);
+}
+/**
+ * The pg_dump that made a dump, from its table of contents (`Dumped by pg_dump version: 15.18 …`), as the dump
+ * itself records it; undefined when the listing does not say.
+ */
+function pgDumpToolOfToc(toc, t, place, serverVersionNum) {
+    const line = /^;\s*Dumped by pg_dump version:\s*(\S.*)$/m.exec(toc)?.[1];
+    return line === undefined ? undefined : pgDumpTool(line, t, place, serverVersionNum);
+}
+/** `pg_dump 15.18 in container shop-db-1` from a version text; refused when older than the server. */
+function pgDumpTool(text, t, place, serverVersionNum) {
+    const where = place.kind === 'container' ? `in container ${place.container.name}` : `on ${t.label}`;
+    const version = /(\d+)(?:\.(\d+))?/.exec(text)?.[0] ?? '?';
     const major = Number(version.split('.')[0]);
     const serverMajor = Math.floor(serverVersionNum / 10000);
     if (Number.isFinite(major) && major < serverMajor) {
@@ -67,21 +154,31 @@ async function checkPgDumpVersion(t, place, serverVersion) {
     return `pg_dump ${version} ${where}`;
 }
 /**
- * A repeatable-read transaction whose snapshot pg_dump will use; `release` ends it (after pg_dump has started,
- * PostgreSQL keeps the snapshot alive for pg_dump itself).
+ * A repeatable-read transaction whose snapshot pg_dump will use, opened in one round trip; COMMIT ends it (once
+ * pg_dump has imported the snapshot it holds it itself). The row counts taken in it run beside pg_dump, so they
+ * are kept to one process (no parallel workers) and not JIT-compiled (a count(*) is costly enough to trigger JIT,
+ * whose compiling is pure overhead for it): they then take a little longer but leave more of the server's CPU to
+ * the dump, which is what the backup waits for.
  */
 async function openSnapshot(client) {
-    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-    const { rows } = await client.query("SELECT pg_export_snapshot() AS snapshot, current_setting('server_version') AS version, current_setting('server_version_num') AS num");
-    return { snapshot: rows[0].snapshot, serverVersion: rows[0].version, versionNum: Number(rows[0].num) };
+    const results = (await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET LOCAL max_parallel_workers_per_gather = 0; ' +
+        "SELECT set_config('jit', 'off', true) WHERE current_setting('server_version_num')::int >= 110000; " +
+        "SELECT pg_export_snapshot() AS snapshot, current_setting('server_version') AS version, current_setting('server_version_num') AS num"));
+    const row = results[results.length - 1].rows[0];
+    return { snapshot: row.snapshot, serverVersion: row.version, versionNum: Number(row.num) };
 }
-/** Every ordinary table outside the system schemas with its exact row count, in name order. */
-async function countTables(client) {
+/**
+ * Every ordinary table outside the system schemas with its exact row count, in name order. `stopped`, asked before
+ * each table, ends the counting early (with an error) once the counts are of no use.
+ */
+async function countTables(client, stopped = () => false) {
     const { rows } = await client.query(`SELECT n.nspname AS schema, c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
      WHERE c.relkind = 'r' AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'
      ORDER BY 1, 2`);
     const counts = [];
     for (const { schema, name } of rows) {
+        if (stopped())
+            throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .BelayError */ .oT('The row counts were stopped.');
         const q = `SELECT count(*)::bigint AS n FROM ${(0,_database_connect_js__WEBPACK_IMPORTED_MODULE_1__/* .quoteIdent */ .v4)(schema)}.${(0,_database_connect_js__WEBPACK_IMPORTED_MODULE_1__/* .quoteIdent */ .v4)(name)}`;
         const n = (await client.query(q)).rows[0].n;
         counts.push({ name: `${schema}.${name}`, rows: Number(n) });
@@ -119,6 +216,78 @@ const lastLine = (text) => text
     .split('\n')
     .filter((l) => l.trim())
     .pop() ?? '';
+
+
+/***/ }),
+
+/***/ 3147:
+/***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
+
+/* harmony export */ __webpack_require__.d(__webpack_exports__, {
+/* harmony export */   _4: () => (/* binding */ retentionRules),
+/* harmony export */   dX: () => (/* binding */ applyRetention)
+/* harmony export */ });
+/* unused harmony export isoWeek */
+/**
+ * Which backups to keep. A backup is kept when any rule keeps it (the union, as restic and borg do), and the
+ * newest backup is always kept whatever the rules say. Pure: the caller lists belay's own backups of one app and
+ * database and deletes what this returns, only after a new backup succeeded.
+ */
+/** The rules from the keep-* inputs, with their defaults. */
+function retentionRules(v) {
+    return {
+        keepLast: v.keepLast ?? 10,
+        keepDaily: v.keepDaily ?? 7,
+        keepWeekly: v.keepWeekly ?? 4,
+        keepMonthly: v.keepMonthly ?? 0,
+        keepDays: v.keepDays ?? 0,
+    };
+}
+function applyRetention(backups, rules, now) {
+    const newestFirst = [...backups].sort((a, b) => time(b) - time(a) || b.id.localeCompare(a.id));
+    const reasons = new Map();
+    const keep = (b, reason) => reasons.set(b, [...(reasons.get(b) ?? []), reason]);
+    if (newestFirst[0])
+        keep(newestFirst[0], 'newest');
+    newestFirst.slice(0, rules.keepLast).forEach((b) => keep(b, 'last'));
+    const buckets = [
+        [rules.keepDaily, 'daily', (d) => d.toISOString().slice(0, 10)],
+        [rules.keepWeekly, 'weekly', isoWeek],
+        [rules.keepMonthly, 'monthly', (d) => d.toISOString().slice(0, 7)],
+    ];
+    for (const [count, reason, bucketOf] of buckets) {
+        const seen = new Set();
+        for (const b of newestFirst) {
+            if (seen.size >= count)
+                break;
+            const bucket = bucketOf(new Date(time(b)));
+            if (seen.has(bucket))
+                continue;
+            seen.add(bucket);
+            keep(b, reason);
+        }
+    }
+    if (rules.keepDays > 0) {
+        const since = now.getTime() - rules.keepDays * 86_400_000;
+        for (const b of newestFirst)
+            if (time(b) >= since)
+                keep(b, 'days');
+    }
+    return {
+        keep: newestFirst.filter((b) => reasons.has(b)).map((b) => ({ backup: b, reasons: reasons.get(b) })),
+        prune: newestFirst.filter((b) => !reasons.has(b)),
+    };
+}
+const time = (b) => Date.parse(b.createdAt);
+/** `2026-W48`: ISO 8601 week (weeks start on Monday; week 1 holds the year's first Thursday). */
+function isoWeek(d) {
+    const day = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate()));
+    const weekday = day.getUTCDay() || 7;
+    day.setUTCDate(day.getUTCDate() + 4 - weekday);
+    const yearStart = Date.UTC(day.getUTCFullYear(), 0, 1);
+    const week = Math.ceil(((day.getTime() - yearStart) / 86_400_000 + 1) / 7);
+    return `${day.getUTCFullYear()}-W${String(week).padStart(2, '0')}`;
+}
 
 
 /***/ }),
@@ -236,6 +405,137 @@ function inPlace(place, argv) {
     return place.kind === 'container'
         ? (0,_core_command_js__WEBPACK_IMPORTED_MODULE_0__/* .cmd */ .HW)('docker', 'exec', place.container.id, ...argv)
         : (0,_core_command_js__WEBPACK_IMPORTED_MODULE_0__/* .cmd */ .HW)(argv[0], ...argv.slice(1));
+}
+
+
+/***/ }),
+
+/***/ 6072:
+/***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
+
+/* harmony export */ __webpack_require__.d(__webpack_exports__, {
+/* harmony export */   V: () => (/* binding */ SHA256_FUNCTION),
+/* harmony export */   y: () => (/* binding */ BackupStore)
+/* harmony export */ });
+/* harmony import */ var _core_command_js__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(2561);
+/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(713);
+/* harmony import */ var _manifest_js__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(7228);
+/* harmony import */ var _retention_js__WEBPACK_IMPORTED_MODULE_3__ = __webpack_require__(3147);
+/**
+ * The backup directory on the server: one folder per app, `<id>.<dump|sqlite>` files with `<id>.json` manifests,
+ * and `<id>.*.partial` files only while a backup is being written. Every path reaches the shell as a quoted
+ * positional argument of a constant script.
+ */
+
+
+
+
+/**
+ * Renames the verified partial ($1) to its final name ($2), never over another file, then writes the manifest read
+ * from stdin to $3 (through a temporary name, so a listed manifest is always whole) and runs the script $4 on the
+ * folder $5 (LIST). Exit 3: $2 exists already; 4: the rename failed (the partial is still there); 5: the manifest
+ * could not be written, and the renamed file was removed again, so no backup without a manifest is left.
+ */
+const KEEP = '[ ! -e "$2" ] || { echo "$2 exists already" >&2; exit 3; }; mv -- "$1" "$2" || exit 4; umask 077; ' +
+    'if cat > "$3.tmp" && mv -f -- "$3.tmp" "$3"; then exec sh -c "$4" belay "$5"; fi; ' +
+    'rm -f -- "$2" "$3.tmp"; exit 5';
+/**
+ * Shell functions: `belay_sha256 FILE` prints the file's sha256 (first word of its output). OpenSSL's is used when
+ * the server has it: it uses the CPU's SHA instructions and reads a large dump several times faster than
+ * coreutils' sha256sum, which is the fallback. Either way it is the sha256 of the file as it is on disk.
+ */
+const SHA256_FUNCTION = 'belay_sha256() { h=$(openssl dgst -sha256 -r < "$1" 2>/dev/null) && [ -n "$h" ] || h=$(sha256sum < "$1") || return; ' +
+    'printf \'%s\\n\' "$h"; }; ';
+/** Every manifest in the folder $1, one per line. */
+const LIST = 'for f in "$1"/*.json; do [ -f "$f" ] && { tr -d "\\n" < "$f"; echo; }; done; exit 0';
+function listing(text) {
+    const { manifests, unreadable } = (0,_manifest_js__WEBPACK_IMPORTED_MODULE_2__/* .parseManifests */ .Ye)(text);
+    manifests.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
+    return { manifests, unreadable };
+}
+class BackupStore {
+    t;
+    dir;
+    made;
+    constructor(t, 
+    /** `<backup-dir>/<app>`, relative to the SSH user's home unless absolute. */
+    dir) {
+        this.t = t;
+        this.dir = dir;
+    }
+    path(file) {
+        return `${this.dir}/${file}`;
+    }
+    /**
+     * Create the folder, readable by the SSH user only: dumps hold every row of the database. Once per store, so it
+     * can be started early, beside other work, and asked for again where it must be done.
+     */
+    ensure() {
+        this.made ??= this.run('create the backup directory', (0,_core_command_js__WEBPACK_IMPORTED_MODULE_0__/* .cmd */ .HW)('sh', '-c', 'umask 077 && mkdir -p -- "$1"', 'belay', this.dir)).then(() => undefined, (err) => {
+            this.made = undefined;
+            throw err;
+        });
+        return this.made;
+    }
+    async list() {
+        const r = await this.t.exec((0,_core_command_js__WEBPACK_IMPORTED_MODULE_0__/* .cmd */ .HW)('sh', '-c', LIST, 'belay', this.dir));
+        return listing(r.stdout);
+    }
+    async size(file) {
+        const r = await this.t.exec((0,_core_command_js__WEBPACK_IMPORTED_MODULE_0__/* .cmd */ .HW)('stat', '-c', '%s', '--', this.path(file)));
+        return r.code === 0 ? Number(r.stdout.trim()) : undefined;
+    }
+    async sha256(file) {
+        const script = `${SHA256_FUNCTION}belay_sha256 "$1"`;
+        const out = await this.run(`checksum ${file}`, (0,_core_command_js__WEBPACK_IMPORTED_MODULE_0__/* .cmd */ .HW)('sh', '-c', script, 'belay', this.path(file)));
+        const hex = /^([0-9a-f]{64})\b/.exec(out.trim())?.[1];
+        if (!hex)
+            throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .BelayError */ .oT(`sha256 on ${this.t.label} gave no checksum for ${this.path(file)}.`);
+        return hex;
+    }
+    /**
+     * Promote a verified partial and write its manifest, in one command (see KEEP), which then lists the folder as
+     * it is now, for retention. When it fails, no file of this backup is left under its final name; the caller
+     * removes the partial.
+     */
+    async keep(partial, final, manifest) {
+        const r = await this.t.exec((0,_core_command_js__WEBPACK_IMPORTED_MODULE_0__/* .cmd */ .HW)('sh', '-c', KEEP, 'belay', this.path(partial), this.path(final), this.path(`${manifest.id}.json`), LIST, this.dir), { stdin: `${JSON.stringify(manifest)}\n` });
+        if (r.code === 0)
+            return listing(r.stdout);
+        const why = r.stderr.trim().split('\n').pop() || `exit ${r.code}`;
+        const what = r.code === 3 || r.code === 4 ? `rename ${partial} to ${final}` : `write the manifest ${manifest.id}.json`;
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .BelayError */ .oT(`Could not ${what} on ${this.t.label}: ${why}.`);
+    }
+    /**
+     * Retention over the backups of `fresh`'s app, database and engine in this folder, once `fresh` is in place
+     * (listed here, with its manifest): never `fresh`, never the newest, never a file whose manifest does not name
+     * it the way belay does (see filesOf). When `fresh` is not listed, nothing is pruned. One command removes
+     * every pruned backup, manifests first. `listing` is the folder as keep() listed it, else it is listed here.
+     * Returns what was pruned, how many manifests could not be read, and whether `fresh` was listed.
+     */
+    async prune(fresh, rules, listing, now = new Date()) {
+        const { manifests, unreadable } = listing ?? (await this.list());
+        const mine = manifests.filter((m) => m.app === fresh.app && m.database === fresh.database && m.engine === fresh.engine && (0,_manifest_js__WEBPACK_IMPORTED_MODULE_2__/* .filesOf */ .R8)(m) !== undefined);
+        if (!mine.some((m) => m.id === fresh.id))
+            return { pruned: [], unreadable, listed: false };
+        const pruned = (0,_retention_js__WEBPACK_IMPORTED_MODULE_3__/* .applyRetention */ .dX)(mine, rules, now).prune.filter((m) => m.id !== fresh.id);
+        if (pruned.length) {
+            const files = pruned.map((m) => (0,_manifest_js__WEBPACK_IMPORTED_MODULE_2__/* .filesOf */ .R8)(m));
+            await this.remove(...files.map((f) => f[f.length - 1]), ...files.flatMap((f) => f.slice(0, -1)));
+        }
+        return { pruned, unreadable, listed: true };
+    }
+    /** Remove files; the manifest first, so a half-removed backup is never listed as good. */
+    async remove(...files) {
+        await this.run('remove', (0,_core_command_js__WEBPACK_IMPORTED_MODULE_0__/* .cmd */ .HW)('rm', '-f', '--', ...files.map((f) => this.path(f))));
+    }
+    async run(what, command) {
+        const r = await this.t.exec(command);
+        if (r.code !== 0) {
+            throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .BelayError */ .oT(`Could not ${what} on ${this.t.label}: ${r.stderr.trim().split('\n').pop() ?? `exit ${r.code}`}.`);
+        }
+        return r.stdout;
+    }
 }
 
 
@@ -435,43 +735,50 @@ function dockerProblem(r, user) {
 const SERVICE_LABEL = 'com.docker.compose.service';
 const PROJECT_LABEL = 'com.docker.compose.project';
 /**
+ * Lists the running containers matching the filters given as arguments and inspects them, in one round trip:
+ * nothing when none matches; `docker ps`'s own exit status and message when it fails. The ids are docker's hex ids,
+ * split as words on purpose.
+ */
+const PS_THEN_INSPECT = 'ids=$(docker ps -q "$@") || exit $?; [ -z "$ids" ] || exec docker inspect --type container $ids';
+/**
  * The running container of `spec` on the server. A compose service running in several projects needs `app` to
- * say which; a stopped or unknown one is an error that lists what does run.
+ * say which; a stopped or unknown one is an error that lists what does run. One command on the server either way.
  */
 async function findContainer(t, spec, user) {
     const input = spec.service !== undefined ? 'db-service' : 'db-container';
-    let ids;
+    let info;
     if (spec.service !== undefined) {
         const filters = ['--filter', `label=${SERVICE_LABEL}=${spec.service}`];
         if (spec.project)
             filters.push('--filter', `label=${PROJECT_LABEL}=${spec.project}`);
-        const listed = await docker(t, user, 'ps', ...filters, '--format', `{{.ID}} {{.Label "${PROJECT_LABEL}"}}`);
-        const rows = listed
-            .split('\n')
-            .filter(Boolean)
-            .map((line) => line.split(' '));
-        const projects = [...new Set(rows.map((r) => r[1] ?? ''))];
-        if (rows.length === 0) {
+        const r = await t.exec((0,_core_command_js__WEBPACK_IMPORTED_MODULE_0__/* .cmd */ .HW)('sh', '-c', PS_THEN_INSPECT, 'belay', ...filters));
+        if (r.code !== 0) {
+            const p = dockerProblem(r, user);
+            throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .BelayError */ .oT(`docker on ${t.label}: ${p.detail}. ${p.fix}`);
+        }
+        // In `docker ps` order, newest first, as the id list was given.
+        const found = r.stdout.trim() ? JSON.parse(r.stdout) : [];
+        const projects = [...new Set(found.map((c) => c.Config?.Labels?.[PROJECT_LABEL] ?? ''))];
+        if (found.length === 0) {
             const where = spec.project ? ` of compose project ${spec.project}` : '';
             throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .InputError */ .dz(input, `no running container of service "${spec.service}"${where} on ${t.label}`, `Start it (docker compose up -d), or name a running service: ${await runningServices(t, user)}.`);
         }
         if (projects.length > 1) {
             throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .InputError */ .dz(input, `service "${spec.service}" runs in several compose projects (${projects.join(', ')}) on ${t.label}`, 'Set app to the compose project to use.');
         }
-        ids = rows.map((r) => r[0]);
+        info = found[0];
     }
     else {
-        ids = [spec.container];
-    }
-    const r = await t.exec((0,_core_command_js__WEBPACK_IMPORTED_MODULE_0__/* .cmd */ .HW)('docker', 'inspect', '--type', 'container', ids[0]));
-    if (r.code !== 0) {
-        if (/no such (object|container)/i.test(r.stderr)) {
-            throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .InputError */ .dz(input, `no container "${ids[0]}" on ${t.label}`, `Give the name \`docker ps\` shows; running: ${await runningServices(t, user, 'names')}.`);
+        const r = await t.exec((0,_core_command_js__WEBPACK_IMPORTED_MODULE_0__/* .cmd */ .HW)('docker', 'inspect', '--type', 'container', spec.container));
+        if (r.code !== 0) {
+            if (/no such (object|container)/i.test(r.stderr)) {
+                throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .InputError */ .dz(input, `no container "${spec.container}" on ${t.label}`, `Give the name \`docker ps\` shows; running: ${await runningServices(t, user, 'names')}.`);
+            }
+            const p = dockerProblem(r, user);
+            throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .BelayError */ .oT(`Cannot inspect the database container on ${t.label}: ${p.detail}. ${p.fix}`);
         }
-        const p = dockerProblem(r, user);
-        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .BelayError */ .oT(`Cannot inspect the database container on ${t.label}: ${p.detail}. ${p.fix}`);
+        info = JSON.parse(r.stdout)[0];
     }
-    const info = JSON.parse(r.stdout)[0];
     const name = info.Name.replace(/^\//, '');
     if (!info.State?.Running) {
         throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .InputError */ .dz(input, `container ${name} on ${t.label} is ${info.State?.Status ?? 'not running'}`, 'Start it (docker compose up -d, or docker start).');

@@ -10,6 +10,7 @@ export const modules = {
 
 /* harmony export */ __webpack_require__.d(__webpack_exports__, {
 /* harmony export */   Hr: () => (/* binding */ BACKUP_ID),
+/* harmony export */   R8: () => (/* binding */ filesOf),
 /* harmony export */   W7: () => (/* binding */ fileOf),
 /* harmony export */   Ye: () => (/* binding */ parseManifests),
 /* harmony export */   _H: () => (/* binding */ newBackupId),
@@ -46,6 +47,18 @@ const manifestSchema = zod__WEBPACK_IMPORTED_MODULE_1__/* .object */ .Ikc({
     run: zod__WEBPACK_IMPORTED_MODULE_1__/* .object */ .Ikc({ id: zod__WEBPACK_IMPORTED_MODULE_1__/* .string */ .YjP().optional(), url: zod__WEBPACK_IMPORTED_MODULE_1__/* .string */ .YjP().optional(), actor: zod__WEBPACK_IMPORTED_MODULE_1__/* .string */ .YjP().optional() }).optional(),
     tables: zod__WEBPACK_IMPORTED_MODULE_1__/* .array */ .YOg(table),
     verified: zod__WEBPACK_IMPORTED_MODULE_1__/* .object */ .Ikc({ method: zod__WEBPACK_IMPORTED_MODULE_1__/* ["enum"] */ .k5n(['checksum', 'toc', 'restore']), at: zod__WEBPACK_IMPORTED_MODULE_1__/* .string */ .YjP() }),
+    /**
+     * Only on copies that left the server encrypted (download, copy-to): the file that holds the dump there, with its
+     * own size and sha256. `file`, `size` and `sha256` stay those of the dump, which `age -d` gives back.
+     */
+    encrypted: zod__WEBPACK_IMPORTED_MODULE_1__/* .object */ .Ikc({
+        format: zod__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .euz('age'),
+        file: zod__WEBPACK_IMPORTED_MODULE_1__/* .string */ .YjP(),
+        size: zod__WEBPACK_IMPORTED_MODULE_1__/* .number */ .aig().int().nonnegative(),
+        sha256: zod__WEBPACK_IMPORTED_MODULE_1__/* .string */ .YjP(),
+        recipients: zod__WEBPACK_IMPORTED_MODULE_1__/* .array */ .YOg(zod__WEBPACK_IMPORTED_MODULE_1__/* .string */ .YjP()),
+    })
+        .optional(),
 });
 /** `20261123T170102Z-1a2b`: sorts by time, unique enough for one app's backups. */
 function newBackupId(now) {
@@ -57,6 +70,18 @@ function newBackupId(now) {
 }
 const BACKUP_ID = /^\d{8}T\d{6}Z-[0-9a-f]{4}$/;
 const fileOf = (id, engine) => `${id}.${engine === 'postgres' ? 'dump' : 'sqlite'}`;
+/**
+ * The files of a backup, its manifest last: the names belay itself gives them. A manifest whose id or file names
+ * are anything else (written by hand, or by something other than belay) gives undefined, and is never pruned: a
+ * manifest's content must not be able to point a removal at any other file.
+ */
+function filesOf(m) {
+    if (!BACKUP_ID.test(m.id) || m.file !== fileOf(m.id, m.engine))
+        return undefined;
+    if (m.encrypted && m.encrypted.file !== `${m.file}.age`)
+        return undefined;
+    return [m.file, ...(m.encrypted ? [m.encrypted.file] : []), `${m.id}.json`];
+}
 /** Manifests as the server lists them, one JSON document per line; lines that are not belay manifests are skipped. */
 function parseManifests(text) {
     const manifests = [];

@@ -11,7 +11,7 @@ export const modules = {
 
 // EXPORTS
 __webpack_require__.d(__webpack_exports__, {
-  T7: () => (/* binding */ Encrypter)
+  Encrypter: () => (/* binding */ Encrypter)
 });
 
 // UNUSED EXPORTS: Decrypter, Stanza, armor, generateHybridIdentity, generateIdentity, generateX25519Identity, identityToRecipient, webauthn

@@ -157,7 +157,7 @@ async function runStage(stage, ctx, values, reporter) {
         case 'build':
             return (await __webpack_require__.e(/* import() */ 777).then(__webpack_require__.bind(__webpack_require__, 8777))).runBuild(at);
         case 'backup':
-            return (await Promise.all(/* import() */[__webpack_require__.e(103), __webpack_require__.e(225), __webpack_require__.e(707), __webpack_require__.e(844), __webpack_require__.e(573), __webpack_require__.e(594)]).then(__webpack_require__.bind(__webpack_require__, 4594))).runBackup({
+            return (await Promise.all(/* import() */[__webpack_require__.e(103), __webpack_require__.e(225), __webpack_require__.e(844), __webpack_require__.e(573), __webpack_require__.e(328)]).then(__webpack_require__.bind(__webpack_require__, 4328))).runBackup({
                 ...at,
                 loaded: { ...at.loaded, values: { ...values, label: values.label ?? preDeployLabel(ctx.cwd) } },
             });

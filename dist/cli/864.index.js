@@ -10,6 +10,7 @@ export const modules = {
 
 /* harmony export */ __webpack_require__.d(__webpack_exports__, {
 /* harmony export */   Hr: () => (/* binding */ BACKUP_ID),
+/* harmony export */   R8: () => (/* binding */ filesOf),
 /* harmony export */   W7: () => (/* binding */ fileOf),
 /* harmony export */   Ye: () => (/* binding */ parseManifests),
 /* harmony export */   _H: () => (/* binding */ newBackupId),
@@ -46,6 +47,18 @@ const manifestSchema = zod__WEBPACK_IMPORTED_MODULE_1__/* .object */ .Ikc({
     run: zod__WEBPACK_IMPORTED_MODULE_1__/* .object */ .Ikc({ id: zod__WEBPACK_IMPORTED_MODULE_1__/* .string */ .YjP().optional(), url: zod__WEBPACK_IMPORTED_MODULE_1__/* .string */ .YjP().optional(), actor: zod__WEBPACK_IMPORTED_MODULE_1__/* .string */ .YjP().optional() }).optional(),
     tables: zod__WEBPACK_IMPORTED_MODULE_1__/* .array */ .YOg(table),
     verified: zod__WEBPACK_IMPORTED_MODULE_1__/* .object */ .Ikc({ method: zod__WEBPACK_IMPORTED_MODULE_1__/* ["enum"] */ .k5n(['checksum', 'toc', 'restore']), at: zod__WEBPACK_IMPORTED_MODULE_1__/* .string */ .YjP() }),
+    /**
+     * Only on copies that left the server encrypted (download, copy-to): the file that holds the dump there, with its
+     * own size and sha256. `file`, `size` and `sha256` stay those of the dump, which `age -d` gives back.
+     */
+    encrypted: zod__WEBPACK_IMPORTED_MODULE_1__/* .object */ .Ikc({
+        format: zod__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .euz('age'),
+        file: zod__WEBPACK_IMPORTED_MODULE_1__/* .string */ .YjP(),
+        size: zod__WEBPACK_IMPORTED_MODULE_1__/* .number */ .aig().int().nonnegative(),
+        sha256: zod__WEBPACK_IMPORTED_MODULE_1__/* .string */ .YjP(),
+        recipients: zod__WEBPACK_IMPORTED_MODULE_1__/* .array */ .YOg(zod__WEBPACK_IMPORTED_MODULE_1__/* .string */ .YjP()),
+    })
+        .optional(),
 });
 /** `20261123T170102Z-1a2b`: sorts by time, unique enough for one app's backups. */
 function newBackupId(now) {
@@ -57,6 +70,18 @@ function newBackupId(now) {
 }
 const BACKUP_ID = /^\d{8}T\d{6}Z-[0-9a-f]{4}$/;
 const fileOf = (id, engine) => `${id}.${engine === 'postgres' ? 'dump' : 'sqlite'}`;
+/**
+ * The files of a backup, its manifest last: the names belay itself gives them. A manifest whose id or file names
+ * are anything else (written by hand, or by something other than belay) gives undefined, and is never pruned: a
+ * manifest's content must not be able to point a removal at any other file.
+ */
+function filesOf(m) {
+    if (!BACKUP_ID.test(m.id) || m.file !== fileOf(m.id, m.engine))
+        return undefined;
+    if (m.encrypted && m.encrypted.file !== `${m.file}.age`)
+        return undefined;
+    return [m.file, ...(m.encrypted ? [m.encrypted.file] : []), `${m.id}.json`];
+}
 /** Manifests as the server lists them, one JSON document per line; lines that are not belay manifests are skipped. */
 function parseManifests(text) {
     const manifests = [];
@@ -443,6 +468,7 @@ async function openPgSession(s, v, reporter, purpose, database = v.database) {
         place,
         login,
         url,
+        database,
         client,
         connectTo,
         close: async () => {
@@ -450,81 +476,6 @@ async function openPgSession(s, v, reporter, purpose, database = v.database) {
             await forward.close().catch(() => undefined);
         },
     };
-}
-
-
-/***/ }),
-
-/***/ 6072:
-/***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
-
-/* harmony export */ __webpack_require__.d(__webpack_exports__, {
-/* harmony export */   y: () => (/* binding */ BackupStore)
-/* harmony export */ });
-/* harmony import */ var _core_command_js__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(2561);
-/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(713);
-/* harmony import */ var _manifest_js__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(7228);
-/**
- * The backup directory on the server: one folder per app, `<id>.<dump|sqlite>` files with `<id>.json` manifests,
- * and `<id>.*.partial` files only while a backup is being written. Every path reaches the shell as a quoted
- * positional argument of a constant script.
- */
-
-
-
-class BackupStore {
-    t;
-    dir;
-    constructor(t, 
-    /** `<backup-dir>/<app>`, relative to the SSH user's home unless absolute. */
-    dir) {
-        this.t = t;
-        this.dir = dir;
-    }
-    path(file) {
-        return `${this.dir}/${file}`;
-    }
-    /** Create the folder, readable by the SSH user only: dumps hold every row of the database. */
-    async ensure() {
-        await this.run('create the backup directory', (0,_core_command_js__WEBPACK_IMPORTED_MODULE_0__/* .cmd */ .HW)('sh', '-c', 'umask 077 && mkdir -p -- "$1"', 'belay', this.dir));
-    }
-    async list() {
-        const script = 'for f in "$1"/*.json; do [ -f "$f" ] && { tr -d "\\n" < "$f"; echo; }; done; exit 0';
-        const r = await this.t.exec((0,_core_command_js__WEBPACK_IMPORTED_MODULE_0__/* .cmd */ .HW)('sh', '-c', script, 'belay', this.dir));
-        const { manifests, unreadable } = (0,_manifest_js__WEBPACK_IMPORTED_MODULE_2__/* .parseManifests */ .Ye)(r.stdout);
-        manifests.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
-        return { manifests, unreadable };
-    }
-    async size(file) {
-        const r = await this.t.exec((0,_core_command_js__WEBPACK_IMPORTED_MODULE_0__/* .cmd */ .HW)('stat', '-c', '%s', '--', this.path(file)));
-        return r.code === 0 ? Number(r.stdout.trim()) : undefined;
-    }
-    async sha256(file) {
-        const out = await this.run(`checksum ${file}`, (0,_core_command_js__WEBPACK_IMPORTED_MODULE_0__/* .cmd */ .HW)('sha256sum', '--', this.path(file)));
-        const hex = /^([0-9a-f]{64})\b/.exec(out.trim())?.[1];
-        if (!hex)
-            throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .BelayError */ .oT(`sha256sum on ${this.t.label} gave no checksum for ${this.path(file)}.`);
-        return hex;
-    }
-    /** Rename without replacing: a finished backup never overwrites another file. */
-    async promote(partial, final) {
-        const script = '[ ! -e "$2" ] && mv -- "$1" "$2"';
-        await this.run(`rename ${partial}`, (0,_core_command_js__WEBPACK_IMPORTED_MODULE_0__/* .cmd */ .HW)('sh', '-c', script, 'belay', this.path(partial), this.path(final)));
-    }
-    async writeManifest(manifest) {
-        await this.t.upload(`${JSON.stringify(manifest)}\n`, this.path(`${manifest.id}.json`), 0o600);
-    }
-    /** Remove files; the manifest first, so a half-removed backup is never listed as good. */
-    async remove(...files) {
-        await this.run('remove', (0,_core_command_js__WEBPACK_IMPORTED_MODULE_0__/* .cmd */ .HW)('rm', '-f', '--', ...files.map((f) => this.path(f))));
-    }
-    async run(what, command) {
-        const r = await this.t.exec(command);
-        if (r.code !== 0) {
-            throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .BelayError */ .oT(`Could not ${what} on ${this.t.label}: ${r.stderr.trim().split('\n').pop() ?? `exit ${r.code}`}.`);
-        }
-        return r.stdout;
-    }
 }
 
 

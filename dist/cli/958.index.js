@@ -517,43 +517,50 @@ function dockerProblem(r, user) {
 const SERVICE_LABEL = 'com.docker.compose.service';
 const PROJECT_LABEL = 'com.docker.compose.project';
 /**
+ * Lists the running containers matching the filters given as arguments and inspects them, in one round trip:
+ * nothing when none matches; `docker ps`'s own exit status and message when it fails. The ids are docker's hex ids,
+ * split as words on purpose.
+ */
+const PS_THEN_INSPECT = 'ids=$(docker ps -q "$@") || exit $?; [ -z "$ids" ] || exec docker inspect --type container $ids';
+/**
  * The running container of `spec` on the server. A compose service running in several projects needs `app` to
- * say which; a stopped or unknown one is an error that lists what does run.
+ * say which; a stopped or unknown one is an error that lists what does run. One command on the server either way.
  */
 async function findContainer(t, spec, user) {
     const input = spec.service !== undefined ? 'db-service' : 'db-container';
-    let ids;
+    let info;
     if (spec.service !== undefined) {
         const filters = ['--filter', `label=${SERVICE_LABEL}=${spec.service}`];
         if (spec.project)
             filters.push('--filter', `label=${PROJECT_LABEL}=${spec.project}`);
-        const listed = await docker(t, user, 'ps', ...filters, '--format', `{{.ID}} {{.Label "${PROJECT_LABEL}"}}`);
-        const rows = listed
-            .split('\n')
-            .filter(Boolean)
-            .map((line) => line.split(' '));
-        const projects = [...new Set(rows.map((r) => r[1] ?? ''))];
-        if (rows.length === 0) {
+        const r = await t.exec((0,_core_command_js__WEBPACK_IMPORTED_MODULE_0__/* .cmd */ .HW)('sh', '-c', PS_THEN_INSPECT, 'belay', ...filters));
+        if (r.code !== 0) {
+            const p = dockerProblem(r, user);
+            throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .BelayError */ .oT(`docker on ${t.label}: ${p.detail}. ${p.fix}`);
+        }
+        // In `docker ps` order, newest first, as the id list was given.
+        const found = r.stdout.trim() ? JSON.parse(r.stdout) : [];
+        const projects = [...new Set(found.map((c) => c.Config?.Labels?.[PROJECT_LABEL] ?? ''))];
+        if (found.length === 0) {
             const where = spec.project ? ` of compose project ${spec.project}` : '';
             throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .InputError */ .dz(input, `no running container of service "${spec.service}"${where} on ${t.label}`, `Start it (docker compose up -d), or name a running service: ${await runningServices(t, user)}.`);
         }
         if (projects.length > 1) {
             throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .InputError */ .dz(input, `service "${spec.service}" runs in several compose projects (${projects.join(', ')}) on ${t.label}`, 'Set app to the compose project to use.');
         }
-        ids = rows.map((r) => r[0]);
+        info = found[0];
     }
     else {
-        ids = [spec.container];
-    }
-    const r = await t.exec((0,_core_command_js__WEBPACK_IMPORTED_MODULE_0__/* .cmd */ .HW)('docker', 'inspect', '--type', 'container', ids[0]));
-    if (r.code !== 0) {
-        if (/no such (object|container)/i.test(r.stderr)) {
-            throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .InputError */ .dz(input, `no container "${ids[0]}" on ${t.label}`, `Give the name \`docker ps\` shows; running: ${await runningServices(t, user, 'names')}.`);
+        const r = await t.exec((0,_core_command_js__WEBPACK_IMPORTED_MODULE_0__/* .cmd */ .HW)('docker', 'inspect', '--type', 'container', spec.container));
+        if (r.code !== 0) {
+            if (/no such (object|container)/i.test(r.stderr)) {
+                throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .InputError */ .dz(input, `no container "${spec.container}" on ${t.label}`, `Give the name \`docker ps\` shows; running: ${await runningServices(t, user, 'names')}.`);
+            }
+            const p = dockerProblem(r, user);
+            throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .BelayError */ .oT(`Cannot inspect the database container on ${t.label}: ${p.detail}. ${p.fix}`);
         }
-        const p = dockerProblem(r, user);
-        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .BelayError */ .oT(`Cannot inspect the database container on ${t.label}: ${p.detail}. ${p.fix}`);
+        info = JSON.parse(r.stdout)[0];
     }
-    const info = JSON.parse(r.stdout)[0];
     const name = info.Name.replace(/^\//, '');
     if (!info.State?.Running) {
         throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .InputError */ .dz(input, `container ${name} on ${t.label} is ${info.State?.Status ?? 'not running'}`, 'Start it (docker compose up -d, or docker start).');

@@ -27,6 +27,19 @@ export const manifestSchema = z.object({
   run: z.object({ id: z.string().optional(), url: z.string().optional(), actor: z.string().optional() }).optional(),
   tables: z.array(table),
   verified: z.object({ method: z.enum(['checksum', 'toc', 'restore']), at: z.string() }),
+  /**
+   * Only on copies that left the server encrypted (download, copy-to): the file that holds the dump there, with its
+   * own size and sha256. `file`, `size` and `sha256` stay those of the dump, which `age -d` gives back.
+   */
+  encrypted: z
+    .object({
+      format: z.literal('age'),
+      file: z.string(),
+      size: z.number().int().nonnegative(),
+      sha256: z.string(),
+      recipients: z.array(z.string()),
+    })
+    .optional(),
 });
 
 export type Manifest = z.infer<typeof manifestSchema>;
@@ -43,6 +56,17 @@ export function newBackupId(now: Date): string {
 export const BACKUP_ID = /^\d{8}T\d{6}Z-[0-9a-f]{4}$/;
 
 export const fileOf = (id: string, engine: Manifest['engine']) => `${id}.${engine === 'postgres' ? 'dump' : 'sqlite'}`;
+
+/**
+ * The files of a backup, its manifest last: the names belay itself gives them. A manifest whose id or file names
+ * are anything else (written by hand, or by something other than belay) gives undefined, and is never pruned: a
+ * manifest's content must not be able to point a removal at any other file.
+ */
+export function filesOf(m: Manifest): string[] | undefined {
+  if (!BACKUP_ID.test(m.id) || m.file !== fileOf(m.id, m.engine)) return undefined;
+  if (m.encrypted && m.encrypted.file !== `${m.file}.age`) return undefined;
+  return [m.file, ...(m.encrypted ? [m.encrypted.file] : []), `${m.id}.json`];
+}
 
 /** Manifests as the server lists them, one JSON document per line; lines that are not belay manifests are skipped. */
 export function parseManifests(text: string): { manifests: Manifest[]; unreadable: number } {

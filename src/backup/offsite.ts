@@ -12,8 +12,6 @@ import { mkdir, open, rename, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { ReadableStream } from 'node:stream/web';
 
-import { Encrypter } from 'age-encryption';
-
 import { resolveConnection } from '../config/connection.js';
 import type { Values } from '../config/inputs.js';
 import type { Face } from '../config/load.js';
@@ -24,7 +22,8 @@ import { markdownTable, type Reporter } from '../report/reporter.js';
 import { ConnectionPool } from '../transport/pool.js';
 import type { ConnectionOptions, HostTarget, Transport } from '../transport/types.js';
 import type { Manifest } from './manifest.js';
-import { BackupStore } from './store.js';
+import { retentionRules, type RetentionRules } from './retention.js';
+import { BackupStore, type Listing } from './store.js';
 
 /** How often a long transfer reports its progress. */
 const PROGRESS_MS = 5_000;
@@ -32,21 +31,22 @@ const PROGRESS_MS = 5_000;
 export interface OffsitePlan {
   /** Absolute folder on the runner. */
   readonly download?: string;
-  readonly copyTo?: { readonly target: HostTarget; readonly dir: string; readonly options: ConnectionOptions };
+  readonly copyTo?: {
+    readonly target: HostTarget;
+    readonly dir: string;
+    readonly options: ConnectionOptions;
+    /** The server's keep-* rules, applied to the copies there too. */
+    readonly rules: RetentionRules;
+  };
   /** age recipients; empty when copies go unencrypted (allow-unencrypted-offsite). */
   readonly recipients: readonly string[];
 }
-
-/** The manifest kept next to a copy: the dump's own, plus what the encrypted file is when it is one. */
-export type CopyManifest = Manifest & {
-  encrypted?: { format: 'age'; file: string; size: number; sha256: string; recipients: string[] };
-};
 
 /**
  * Checked before anything is done: where copies go, and the refusal to send a dump off the server in clear
  * unless allow-unencrypted-offsite says so. Undefined when no copy leaves the server.
  */
-export function planOffsite(v: Partial<Values>, face: Face, cwd: string): OffsitePlan | undefined {
+export async function planOffsite(v: Partial<Values>, face: Face, cwd: string): Promise<OffsitePlan | undefined> {
   if (!v.download && !v.copyTo) return undefined;
   const recipients = v.encryptTo ?? [];
   if (recipients.length === 0 && !v.allowUnencryptedOffsite) {
@@ -56,15 +56,19 @@ export function planOffsite(v: Partial<Values>, face: Face, cwd: string): Offsit
       'Set encrypt-to to an age public key (age-keygen makes one), or set allow-unencrypted-offsite: true to send it in clear.',
     );
   }
-  for (const r of recipients) {
-    try {
-      new Encrypter().addRecipient(r);
-    } catch {
-      throw new InputError(
-        'encrypt-to',
-        `"${r.slice(0, 16)}…" is not a valid age recipient`,
-        'Copy the public key age-keygen printed (age1…).',
-      );
+  if (recipients.length) {
+    // Loaded only when a copy is encrypted: it is most of the code a backup would otherwise load and never use.
+    const { Encrypter } = await import('age-encryption');
+    for (const r of recipients) {
+      try {
+        new Encrypter().addRecipient(r);
+      } catch {
+        throw new InputError(
+          'encrypt-to',
+          `"${r.slice(0, 16)}…" is not a valid age recipient`,
+          'Copy the public key age-keygen printed (age1…).',
+        );
+      }
     }
   }
   let copyTo: OffsitePlan['copyTo'];
@@ -73,7 +77,12 @@ export function planOffsite(v: Partial<Values>, face: Face, cwd: string): Offsit
     if (!user) throw new InputError('copy-to', `no SSH user for ${v.copyTo.host}`, 'Write it as user@host:dir.');
     // The same key and host-key rules as the server; the backup host is reached directly, not through jump-host.
     const options: ConnectionOptions = { ...resolveConnection(v, face).options, jumpHost: undefined };
-    copyTo = { target: { user, host: v.copyTo.host, port: v.copyTo.port ?? v.port ?? 22 }, dir: v.copyTo.dir, options };
+    copyTo = {
+      target: { user, host: v.copyTo.host, port: v.copyTo.port ?? v.port ?? 22 },
+      dir: v.copyTo.dir,
+      options,
+      rules: retentionRules(v),
+    };
   }
   return { ...(v.download ? { download: resolve(cwd, v.download) } : {}), ...(copyTo ? { copyTo } : {}), recipients };
 }
@@ -99,10 +108,7 @@ export async function sendOffsite(
     rows.push(row('download', sent, plan));
   }
   if (plan.copyTo) {
-    const where = `${hostLabel(plan.copyTo.target)} ${plan.copyTo.dir}`;
-    const sent = await copyTo(plan.copyTo, job).catch((err: unknown) => {
-      throw offsiteFailed(err, `${keptOnServer}, but the copy to ${where} failed`);
-    });
+    const sent = await copyTo(plan.copyTo, job, keptOnServer);
     rows.push(row('copy-to', sent, plan));
   }
   reporter.summary(
@@ -163,39 +169,69 @@ async function downloadTo(dir: string, job: Job): Promise<Sent> {
   }
 }
 
-async function copyTo(to: NonNullable<OffsitePlan['copyTo']>, job: Job): Promise<Sent> {
-  const { plan, manifest, reporter } = job;
-  const pool = new ConnectionPool(to.options, reporter);
+/**
+ * The copy on the second host, then retention there: the copies of this app and database in `<dir>/<app>` are
+ * pruned by the same keep-* rules as the server's backups, once the new copy is checked and in place (so the
+ * newest copy there is always a good one). A copy that fails prunes nothing.
+ */
+async function copyTo(to: NonNullable<OffsitePlan['copyTo']>, job: Job, keptOnServer: string): Promise<Sent> {
+  const pool = new ConnectionPool(to.options, job.reporter);
+  const where = `${hostLabel(to.target)} ${to.dir}`;
   try {
-    const remote = await pool.get(to.target);
-    const there = new BackupStore(remote, `${to.dir}/${manifest.app}`);
-    await there.ensure();
-    const name = nameOf(manifest, plan);
-    const partial = `${name}.partial`;
-    let promoted = false;
-    try {
-      await there.remove(partial);
-      const sent = await stream(job, remote.label, (chunks) => remote.uploadStream(chunks, there.path(partial), 0o600));
-      const written = await there.sha256(partial);
-      if (written !== sent.sha256) {
-        throw new BelayError(
-          `${there.path(partial)} has sha256 ${written} there, not the ${sent.sha256} that was sent`,
-        );
-      }
-      await there.promote(partial, name);
-      promoted = true;
-      const text = `${JSON.stringify(copyManifest(manifest, plan, name, sent))}\n`;
-      await remote.upload(text, there.path(`${manifest.id}.json`), 0o600);
-      const path = `${remote.label}:${there.path(name)}`;
-      reporter.info(`✓ copied backup ${manifest.id} to ${path} (${formatSize(sent.size)}, sha256 checked there)`);
-      return { path, size: sent.size, sha256: sent.sha256 };
-    } catch (err) {
-      await there.remove(partial, ...(promoted ? [name] : [])).catch(() => undefined);
-      throw err;
-    }
+    const remote = await pool.get(to.target).catch((err: unknown) => {
+      throw offsiteFailed(err, `${keptOnServer}, but the copy to ${where} failed`);
+    });
+    const there = new BackupStore(remote, `${to.dir}/${job.manifest.app}`);
+    const { sent, listing } = await copyInto(there, remote, job).catch((err: unknown) => {
+      throw offsiteFailed(err, `${keptOnServer}, but the copy to ${where} failed`);
+    });
+    await pruneCopies(there, listing, to, job).catch((err: unknown) => {
+      const message = err instanceof Error ? err.message.replace(/\.$/, '') : String(err);
+      throw new BelayError(
+        `Backup ${job.manifest.id} was copied to ${where} and checked there, but pruning older copies there failed: ${message}. The new copy is in place; the copies not yet pruned stay, and the next backup prunes them once the cause is fixed.`,
+      );
+    });
+    return sent;
   } finally {
     await pool.closeAll();
   }
+}
+
+/** Write the copy as a partial, check its sha256 there, then rename it and write its manifest beside it. */
+async function copyInto(there: BackupStore, remote: Transport, job: Job): Promise<{ sent: Sent; listing: Listing }> {
+  const { plan, manifest, reporter } = job;
+  await there.ensure();
+  const name = nameOf(manifest, plan);
+  const partial = `${name}.partial`;
+  try {
+    await there.remove(partial);
+    const sent = await stream(job, remote.label, (chunks) => remote.uploadStream(chunks, there.path(partial), 0o600));
+    const written = await there.sha256(partial);
+    if (written !== sent.sha256) {
+      throw new BelayError(`${there.path(partial)} has sha256 ${written} there, not the ${sent.sha256} that was sent`);
+    }
+    const listing = await there.keep(partial, name, copyManifest(manifest, plan, name, sent));
+    const path = `${remote.label}:${there.path(name)}`;
+    reporter.info(`✓ copied backup ${manifest.id} to ${path} (${formatSize(sent.size)}, sha256 checked there)`);
+    return { sent: { path, size: sent.size, sha256: sent.sha256 }, listing };
+  } catch (err) {
+    await there.remove(partial).catch(() => undefined);
+    throw err;
+  }
+}
+
+async function pruneCopies(
+  there: BackupStore,
+  listing: Listing,
+  to: NonNullable<OffsitePlan['copyTo']>,
+  job: Job,
+): Promise<void> {
+  const { manifest, reporter } = job;
+  const { pruned, unreadable, listed } = await there.prune(manifest, to.rules, listing);
+  const dir = `${hostLabel(to.target)}:${there.dir}`;
+  if (!listed) reporter.warn(`copy ${manifest.id} is not listed in ${dir}, so no older copy there was pruned`);
+  if (unreadable) reporter.warn(`${unreadable} manifest(s) in ${dir} could not be read and were left alone`);
+  for (const old of pruned) reporter.info(`pruned copy ${old.id} (${old.createdAt}) on ${dir}`);
 }
 
 /**
@@ -241,6 +277,7 @@ async function encrypt(
   chunks: AsyncIterable<Uint8Array>,
   recipients: readonly string[],
 ): Promise<AsyncIterable<Uint8Array>> {
+  const { Encrypter } = await import('age-encryption');
   const encrypter = new Encrypter();
   for (const r of recipients) encrypter.addRecipient(r);
   const iterator = chunks[Symbol.asyncIterator]();
@@ -295,7 +332,7 @@ function copyManifest(
   plan: OffsitePlan,
   name: string,
   sent: { size: number; sha256: string },
-): CopyManifest {
+): Manifest {
   if (!plan.recipients.length) return manifest;
   return {
     ...manifest,

@@ -13,7 +13,8 @@ import { cmd, type Command } from '../core/command.js';
 import { quoteIdent } from '../database/connect.js';
 import { BelayError } from '../core/errors.js';
 import type { FoundContainer } from '../server/docker.js';
-import type { Transport } from '../transport/types.js';
+import type { ExecResult, Transport } from '../transport/types.js';
+import { SHA256_FUNCTION } from './store.js';
 
 /** Where pg_dump and pg_restore run: in the database's container, or on the host against db-host:db-port. */
 export type PgPlace =
@@ -60,22 +61,100 @@ export function pgCommand(
 
 export const stdinFor = (login: PgLogin) => `${login.password ?? ''}\n`;
 
-/** The major version of the pg_dump that will run, and refuse one older than the server (it cannot dump it). */
-export async function checkPgDumpVersion(
-  t: Transport,
-  place: PgPlace,
-  serverVersion: Promise<number>,
-): Promise<string> {
-  // Asked while the snapshot is being opened: both are round trips to the server.
-  const [r, serverVersionNum] = await Promise.all([
-    t.exec(
-      place.kind === 'container'
-        ? cmd('docker', 'exec', place.container.id, 'pg_dump', '--version')
-        : cmd('pg_dump', '--version'),
-    ),
-    serverVersion,
-  ]);
-  const where = place.kind === 'container' ? `in container ${place.container.name}` : `on ${t.label}`;
+/**
+ * The dump and its checks in one command, so that no step after pg_dump waits for a round trip or a `docker exec`
+ * to start. Arguments: the partial file, `toc` or not, the database container's id ('' on the host), then
+ * pg_dump's argv. The password is the first stdin line, as for pgCommand.
+ *
+ * pg_dump writes straight to the partial, a seekable file, so it can go back and record where each table's data
+ * starts (what `pg_restore -j` and selective restores need); a pipe would lose that, which is why the sha256 is
+ * read from the finished file rather than from the stream. What belay needs from the run comes on stderr as
+ * `belay-<name>=<value>` lines, pg_dump's own messages around them:
+ * - `belay-dump-writing` (DUMP_STARTED), alone: pg_dump has written its first bytes (it has its snapshot and
+ *   locks, and is past its own start);
+ * - `belay-dump-exit`: pg_dump's exit status; nothing else is done unless it is 0;
+ * - `belay-size`, `belay-sha256`: of the file as it is on disk once pg_dump has exited;
+ * - `belay-toc-exit`: with `toc`, the status of `pg_restore --list` reading the same file; its listing (and its
+ *   messages) are the command's stdout. It is started once pg_dump writes (a line `go` on its stdin lets it
+ *   start) and then waits on its stdin for the file, so its own start (a `docker exec`) is paid neither at
+ *   pg_dump's start nor after the dump.
+ */
+const DUMP_AND_CHECK =
+  'partial=$1; toc=$2; container=$3; shift 3; ' +
+  'IFS= read -r PGPASSWORD || :; export PGPASSWORD; umask 077; exec < /dev/null; ' +
+  SHA256_FUNCTION +
+  'belay_sums() { printf \'belay-size=%s\\nbelay-sha256=%s\\n\' "$(wc -c < "$partial")" "$(belay_sha256 "$partial")" >&2; }; ' +
+  'belay_list() { if [ -n "$container" ]; then docker exec -i "$container" pg_restore --list; else pg_restore --list; fi; }; ' +
+  'belay_dump() { "$@" > "$partial" & pid=$!; ' +
+  'while [ ! -s "$partial" ] && kill -0 "$pid" 2>/dev/null; do sleep 0.05 2>/dev/null || sleep 1; done; ' +
+  '[ -s "$partial" ] && { echo belay-dump-writing >&2; [ "$toc" = toc ] && echo go; }; ' +
+  'wait "$pid"; rc=$?; echo "belay-dump-exit=$rc" >&2; [ "$rc" -eq 0 ] || return 0; ' +
+  'if [ "$toc" = toc ]; then belay_sums & cat -- "$partial"; wait; else belay_sums; fi; }; ' +
+  'if [ "$toc" = toc ]; then ' +
+  'belay_dump "$@" | { IFS= read -r go && { belay_list 2>&1; echo "belay-toc-exit=$?" >&2; }; }; ' +
+  'else belay_dump "$@"; fi; exit 0';
+
+/** The line DUMP_AND_CHECK writes on stderr once pg_dump has written its first bytes. */
+export const DUMP_STARTED = 'belay-dump-writing';
+
+/** pg_dump of `database` at `place` into `partial` (a path on the server), with the checks of DUMP_AND_CHECK. */
+export function dumpCommand(place: PgPlace, login: PgLogin, partial: string, toc: boolean, ...args: string[]): Command {
+  const connection = place.kind === 'host' ? ['-h', place.host, '-p', String(place.port)] : [];
+  const argv = ['pg_dump', ...connection, '-U', login.user, ...args];
+  const container = place.kind === 'container' ? place.container.id : '';
+  const inner = place.kind === 'container' ? ['docker', 'exec', '-i', '-e', 'PGPASSWORD', container, ...argv] : argv;
+  return cmd('sh', '-c', DUMP_AND_CHECK, 'belay', partial, toc ? 'toc' : '', container, ...inner);
+}
+
+/** What a run of dumpCommand says. `ok` is pg_dump's success; the rest is known only when it is true. */
+export interface DumpRun {
+  readonly ok: boolean;
+  /** pg_dump's exit status (or the command's, or its signal, when pg_dump's is unknown). */
+  readonly exit: string;
+  /** pg_dump's (or the command's) messages, without belay's own lines. */
+  readonly stderr: string;
+  readonly size?: number;
+  readonly sha256?: string;
+  /** `pg_restore --list`: its status and output, when it ran. */
+  readonly toc?: { readonly ok: boolean; readonly output: string };
+}
+
+export function readDumpRun(r: ExecResult): DumpRun {
+  const values = new Map<string, string>();
+  const messages: string[] = [];
+  for (const line of r.stderr.split('\n')) {
+    if (line === DUMP_STARTED) continue;
+    const m = /^belay-(dump-exit|size|sha256|toc-exit)=(.*)$/.exec(line);
+    if (m) values.set(m[1]!, m[2]!);
+    else messages.push(line);
+  }
+  const stderr = messages.join('\n');
+  const exit = values.get('dump-exit');
+  if (exit !== '0') return { ok: false, exit: exit ?? r.signal ?? String(r.code), stderr };
+  const size = Number(values.get('size') ?? 'x');
+  const sha256 = /^([0-9a-f]{64})\b/.exec(values.get('sha256') ?? '')?.[1];
+  const tocExit = values.get('toc-exit');
+  return {
+    ok: true,
+    exit,
+    stderr,
+    ...(Number.isSafeInteger(size) ? { size } : {}),
+    ...(sha256 ? { sha256 } : {}),
+    ...(tocExit !== undefined ? { toc: { ok: tocExit === '0', output: r.stdout } } : {}),
+  };
+}
+
+/**
+ * The pg_dump that runs, asked with `pg_dump --version` (one more `docker exec` in a container): for a dump whose
+ * table of contents is not read (verify: checksum), and to say why a dump failed. It refuses a pg_dump older than
+ * the server, which cannot dump it (and stops by itself at once when it tries).
+ */
+export async function checkPgDumpVersion(t: Transport, place: PgPlace, serverVersionNum: number): Promise<string> {
+  const r = await t.exec(
+    place.kind === 'container'
+      ? cmd('docker', 'exec', place.container.id, 'pg_dump', '--version')
+      : cmd('pg_dump', '--version'),
+  );
   if (r.code !== 0) {
     throw new BelayError(
       place.kind === 'container'
@@ -83,7 +162,27 @@ export async function checkPgDumpVersion(
         : `pg_dump is not installed on ${t.label}. Install the PostgreSQL client of the server's version (e.g. postgresql-client-${Math.floor(serverVersionNum / 10000)}), or set db-service so pg_dump runs inside the database container.`,
     );
   }
-  const version = /(\d+)(?:\.(\d+))?/.exec(r.stdout)?.[0] ?? '?';
+  return pgDumpTool(r.stdout, t, place, serverVersionNum);
+}
+
+/**
+ * The pg_dump that made a dump, from its table of contents (`Dumped by pg_dump version: 15.18 …`), as the dump
+ * itself records it; undefined when the listing does not say.
+ */
+export function pgDumpToolOfToc(
+  toc: string,
+  t: Transport,
+  place: PgPlace,
+  serverVersionNum: number,
+): string | undefined {
+  const line = /^;\s*Dumped by pg_dump version:\s*(\S.*)$/m.exec(toc)?.[1];
+  return line === undefined ? undefined : pgDumpTool(line, t, place, serverVersionNum);
+}
+
+/** `pg_dump 15.18 in container shop-db-1` from a version text; refused when older than the server. */
+function pgDumpTool(text: string, t: Transport, place: PgPlace, serverVersionNum: number): string {
+  const where = place.kind === 'container' ? `in container ${place.container.name}` : `on ${t.label}`;
+  const version = /(\d+)(?:\.(\d+))?/.exec(text)?.[0] ?? '?';
   const major = Number(version.split('.')[0]);
   const serverMajor = Math.floor(serverVersionNum / 10000);
   if (Number.isFinite(major) && major < serverMajor) {
@@ -95,21 +194,29 @@ export async function checkPgDumpVersion(
 }
 
 /**
- * A repeatable-read transaction whose snapshot pg_dump will use; `release` ends it (after pg_dump has started,
- * PostgreSQL keeps the snapshot alive for pg_dump itself).
+ * A repeatable-read transaction whose snapshot pg_dump will use, opened in one round trip; COMMIT ends it (once
+ * pg_dump has imported the snapshot it holds it itself). The row counts taken in it run beside pg_dump, so they
+ * are kept to one process (no parallel workers) and not JIT-compiled (a count(*) is costly enough to trigger JIT,
+ * whose compiling is pure overhead for it): they then take a little longer but leave more of the server's CPU to
+ * the dump, which is what the backup waits for.
  */
 export async function openSnapshot(
   client: pg.Client,
 ): Promise<{ snapshot: string; serverVersion: string; versionNum: number }> {
-  await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-  const { rows } = await client.query<{ snapshot: string; version: string; num: string }>(
-    "SELECT pg_export_snapshot() AS snapshot, current_setting('server_version') AS version, current_setting('server_version_num') AS num",
-  );
-  return { snapshot: rows[0]!.snapshot, serverVersion: rows[0]!.version, versionNum: Number(rows[0]!.num) };
+  const results = (await client.query(
+    'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET LOCAL max_parallel_workers_per_gather = 0; ' +
+      "SELECT set_config('jit', 'off', true) WHERE current_setting('server_version_num')::int >= 110000; " +
+      "SELECT pg_export_snapshot() AS snapshot, current_setting('server_version') AS version, current_setting('server_version_num') AS num",
+  )) as unknown as pg.QueryResult<{ snapshot: string; version: string; num: string }>[];
+  const row = results[results.length - 1]!.rows[0]!;
+  return { snapshot: row.snapshot, serverVersion: row.version, versionNum: Number(row.num) };
 }
 
-/** Every ordinary table outside the system schemas with its exact row count, in name order. */
-export async function countTables(client: pg.Client): Promise<TableCount[]> {
+/**
+ * Every ordinary table outside the system schemas with its exact row count, in name order. `stopped`, asked before
+ * each table, ends the counting early (with an error) once the counts are of no use.
+ */
+export async function countTables(client: pg.Client, stopped = () => false): Promise<TableCount[]> {
   const { rows } = await client.query<{ schema: string; name: string }>(
     `SELECT n.nspname AS schema, c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
      WHERE c.relkind = 'r' AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'
@@ -117,6 +224,7 @@ export async function countTables(client: pg.Client): Promise<TableCount[]> {
   );
   const counts: TableCount[] = [];
   for (const { schema, name } of rows) {
+    if (stopped()) throw new BelayError('The row counts were stopped.');
     const q = `SELECT count(*)::bigint AS n FROM ${quoteIdent(schema)}.${quoteIdent(name)}`;
     const n = (await client.query<{ n: string }>(q)).rows[0]!.n;
     counts.push({ name: `${schema}.${name}`, rows: Number(n) });

@@ -17,6 +17,23 @@ export interface RetentionRules {
   readonly keepDays: number;
 }
 
+/** The rules from the keep-* inputs, with their defaults. */
+export function retentionRules(v: {
+  readonly keepLast?: number;
+  readonly keepDaily?: number;
+  readonly keepWeekly?: number;
+  readonly keepMonthly?: number;
+  readonly keepDays?: number;
+}): RetentionRules {
+  return {
+    keepLast: v.keepLast ?? 10,
+    keepDaily: v.keepDaily ?? 7,
+    keepWeekly: v.keepWeekly ?? 4,
+    keepMonthly: v.keepMonthly ?? 0,
+    keepDays: v.keepDays ?? 0,
+  };
+}
+
 export interface Dated {
   readonly id: string;
   /** ISO 8601 time the backup was taken. */

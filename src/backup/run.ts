@@ -14,20 +14,23 @@ import {
   checkPgDumpVersion,
   compareCounts,
   countTables,
+  dumpCommand,
+  DUMP_STARTED,
   lastLine,
   openSnapshot,
   pgCommand,
+  pgDumpToolOfToc,
+  readDumpRun,
   stdinFor,
   tablesWithData,
-  type PgLogin,
-  type PgPlace,
+  type DumpRun,
   type TableCount,
 } from './postgres.js';
 import { planOffsite, sendOffsite } from './offsite.js';
-import { applyRetention } from './retention.js';
+import { retentionRules } from './retention.js';
 import { sqliteCopy, sqliteName, sqlitePlace, sqliteVersion } from './sqlite.js';
 import { onServer, openPgSession, type OnServer, type PgSession } from './session.js';
-import type { BackupStore } from './store.js';
+import type { BackupStore, Listing } from './store.js';
 import { quoteIdent } from '../database/connect.js';
 
 type Values = RunContext['loaded']['values'];
@@ -48,7 +51,7 @@ export async function runBackup({ reporter, face, loaded, cwd }: RunContext): Pr
       'Use a label like pre-deploy-1a2b3c4.',
     );
   }
-  const offsite = planOffsite(v, face, cwd);
+  const offsite = await planOffsite(v, face, cwd);
   if (engine === 'sqlite') {
     if (!v.sqlitePath) throw missing('sqlitePath', face, 'it is required to back up a SQLite database');
   } else {
@@ -56,8 +59,9 @@ export async function runBackup({ reporter, face, loaded, cwd }: RunContext): Pr
     if (!v.dbUser) throw missing('dbUser', face, 'it is required to back up a PostgreSQL database');
   }
   return onServer(v, face, reporter, async (s) => {
-    const manifest = engine === 'sqlite' ? await backupSqlite(s, v, reporter) : await backupPostgres(s, v, reporter);
-    await prune(s.store, manifest, v, reporter);
+    const { manifest, listing } =
+      engine === 'sqlite' ? await backupSqlite(s, v, reporter) : await backupPostgres(s, v, reporter);
+    await prune(s.store, manifest, listing, v, reporter);
     await sendOffsite(offsite, s.t, s.store, manifest, reporter);
     reporter.setOutput('backup-id', manifest.id);
     reporter.setOutput('path', s.store.path(manifest.file));
@@ -88,6 +92,12 @@ export async function runBackup({ reporter, face, loaded, cwd }: RunContext): Pr
   });
 }
 
+/** A new backup in place, and the backup folder as it was listed right after. */
+interface Kept {
+  readonly manifest: Manifest;
+  readonly listing: Listing;
+}
+
 /** What an engine's dump produced, for the manifest. */
 type Produced = Pick<Manifest, 'database' | 'size' | 'sha256' | 'serverVersion' | 'tool' | 'tables'> & {
   readonly method: Manifest['verified']['method'];
@@ -102,13 +112,12 @@ async function keepVerified(
   v: Values,
   engine: Manifest['engine'],
   produce: (partial: string, id: string) => Promise<Produced>,
-): Promise<Manifest> {
+): Promise<Kept> {
   const started = Date.now();
   await store.ensure();
   const id = newBackupId(new Date(started));
   const file = fileOf(id, engine);
   const partial = `${file}.partial`;
-  let promoted = false;
   try {
     const { method, ...produced } = await produce(partial, id);
     if (produced.size === 0)
@@ -126,72 +135,106 @@ async function keepVerified(
       ...produced,
       verified: { method, at: new Date().toISOString() },
     };
-    await store.promote(partial, file);
-    promoted = true;
-    await store.writeManifest(manifest);
-    return manifest;
+    // Renamed and given its manifest in one step; when that fails, nothing of it is left under its final name.
+    const listing = await store.keep(partial, file, manifest);
+    return { manifest, listing };
   } catch (err) {
-    await store.remove(promoted ? file : partial, `${id}.json`).catch(() => undefined);
+    await store.remove(partial, `${id}.json`).catch(() => undefined);
     throw err;
   }
 }
 
-async function backupPostgres(s: OnServer, v: Values, reporter: Reporter): Promise<Manifest> {
+async function backupPostgres(s: OnServer, v: Values, reporter: Reporter): Promise<Kept> {
   const { t, store } = s;
-  const session = await openPgSession(s, v, reporter, 'belay backup');
+  // The backup folder is made while the database is found and connected to: neither waits for the other.
+  const session = await alongside(openPgSession(s, v, reporter, 'belay backup'), store.ensure(), (x) => x.close());
   const { place, login, client } = session;
   try {
     return await keepVerified(store, v, 'postgres', async (partial) => {
-      const opening = openSnapshot(client);
-      const [{ snapshot, serverVersion }, tool] = await Promise.all([
-        opening,
-        checkPgDumpVersion(
-          t,
-          place,
-          opening.then((o) => o.versionNum),
-        ),
-      ]);
-      reporter.info(`dumping ${v.database} (PostgreSQL ${serverVersion}) with ${tool} to ${store.path(partial)}`);
-      const dump = t.exec(
-        pgCommand(
+      const { snapshot, serverVersion, versionNum } = await openSnapshot(client);
+      const method = v.verify ?? 'toc';
+      const where = place.kind === 'container' ? `in container ${place.container.name}` : `on ${t.label}`;
+      reporter.info(
+        `dumping ${v.database} (PostgreSQL ${serverVersion}) with pg_dump ${where} to ${store.path(partial)}`,
+      );
+      // pg_dump starts first. The row counts (in the same snapshot) run beside it once it writes, so they do not
+      // slow its start: their CPU time is the one real cost belay adds to the dump. Which pg_dump ran is read from
+      // the dump's own table of contents, checked after it; without that check (verify: checksum) it is asked for.
+      const counts = countsBeside(session);
+      let said = '';
+      const dumping = t.exec(
+        dumpCommand(
           place,
           login,
-          { stdoutTo: store.path(partial) },
-          'pg_dump',
+          store.path(partial),
+          method !== 'checksum',
           '-Fc',
           '-d',
           v.database!,
           `--snapshot=${snapshot}`,
         ),
-        { stdin: stdinFor(login) },
+        {
+          stdin: stdinFor(login),
+          onStderr: (chunk) => {
+            said = `${said}${chunk.toString()}`.slice(-200);
+            if (said.includes(DUMP_STARTED)) void counts.start();
+          },
+        },
       );
+      const asking = method === 'checksum' ? checkPgDumpVersion(t, place, versionNum) : undefined;
+      // Whichever fails first, the others are still awaited (or stopped) below; none may reject unheard.
+      asking?.catch(() => undefined);
       const progress = reportProgress(store, partial, reporter);
+      let run: DumpRun;
       let tables: TableCount[];
       try {
-        // Counted in the exported snapshot while pg_dump reads the same one.
-        tables = await countTables(client);
-        const r = await dump;
-        if (r.code !== 0) {
-          const full = /no space left on device/i.test(r.stderr)
+        run = readDumpRun(
+          await dumping.catch(async (err: unknown) => {
+            await counts.stop();
+            throw err;
+          }),
+        );
+        if (!run.ok) {
+          await counts.stop();
+          // A pg_dump older than the server (or none at all) fails by itself; the version check says why.
+          await (asking ?? checkPgDumpVersion(t, place, versionNum));
+          const full = /no space left on device/i.test(run.stderr)
             ? ` The filesystem of ${store.dir} is full: free space there, or set backup-dir to a larger one.`
             : '';
           throw new BelayError(
-            `pg_dump failed (exit ${r.signal ?? r.code}): ${lastLine(r.stderr) || 'no message'}.${full} Nothing was kept and no backup was pruned.`,
+            `pg_dump failed (exit ${run.exit}): ${lastLine(run.stderr) || 'no message'}.${full} Nothing was kept and no backup was pruned.`,
           );
         }
+        // Started when pg_dump began to write; or now, if that line was not seen.
+        tables = await counts.start();
       } finally {
         progress.stop();
         await client.query('COMMIT').catch(() => undefined);
       }
-      const size = (await store.size(partial)) ?? 0;
-      const method = v.verify ?? 'toc';
-      // Both read the file on the server; neither depends on the other.
-      const [sha256] = await Promise.all([
-        store.sha256(partial),
-        method !== 'checksum' && size > 0 ? verifyToc(t, store, place, login, partial, tables) : undefined,
-      ]);
+      const size = run.size;
+      if (size === undefined || run.sha256 === undefined) {
+        throw new BelayError(
+          `The size and sha256 of the new dump could not be read on ${t.label}: ${lastLine(run.stderr) || 'no message'}. Nothing was kept.`,
+        );
+      }
+      let toc = run.toc;
+      if (size > 0 && toc && !toc.ok) {
+        // Read once more on its own before refusing the file: the `docker exec` that waited beside pg_dump can
+        // fail for reasons of its own (the Docker daemon dropped its connection), which say nothing of the file.
+        reporter.warn(`pg_restore --list beside pg_dump failed (${lastLine(toc.output)}); reading the dump again`);
+        const again = await t.exec(
+          pgCommand(place, login, { stdinFrom: store.path(partial) }, 'pg_restore', '--list'),
+          { stdin: stdinFor(login) },
+        );
+        toc = { ok: again.code === 0, output: again.code === 0 ? again.stdout : again.stderr };
+      }
+      if (size > 0 && toc) checkToc(toc, tables);
+      const tool =
+        (await asking) ??
+        (toc?.ok ? pgDumpToolOfToc(toc.output, t, place, versionNum) : undefined) ??
+        (await checkPgDumpVersion(t, place, versionNum));
       if (method === 'restore' && size > 0) await verifyByRestore(t, store, session, partial, tables, v, reporter);
-      return { database: v.database!, size, sha256, serverVersion, tool, tables, method };
+      return { database: v.database!, size, sha256: run.sha256, serverVersion, tool, tables, method };
     });
   } finally {
     await session.close();
@@ -199,10 +242,64 @@ async function backupPostgres(s: OnServer, v: Values, reporter: Reporter): Promi
 }
 
 /**
+ * `work` and `beside` run at once; `work`'s result once both succeeded. If `beside` fails, what `work` made is
+ * released with `release` before the error is passed on.
+ */
+async function alongside<T>(
+  work: Promise<T>,
+  beside: Promise<unknown>,
+  release: (made: T) => Promise<void>,
+): Promise<T> {
+  const [made, other] = await Promise.allSettled([work, beside]);
+  if (made.status === 'rejected') throw made.reason;
+  if (other.status === 'rejected') {
+    await release(made.value).catch(() => undefined);
+    throw other.reason;
+  }
+  return made.value;
+}
+
+/**
+ * The row counts beside a running pg_dump, in its snapshot: started once (when pg_dump begins to write, so they
+ * do not slow its start), and stopped when it failed: no count starts after that, and the one running is
+ * cancelled from a second connection (on a large table it could run for minutes), so the failure is reported at
+ * once and the COMMIT queued after the counts is not held up.
+ */
+function countsBeside(session: PgSession): { start(): Promise<TableCount[]>; stop(): Promise<void> } {
+  let stopped = false;
+  let counting: Promise<TableCount[]> | undefined;
+  return {
+    start() {
+      if (!counting) {
+        counting = countTables(session.client, () => stopped);
+        counting.catch(() => undefined);
+      }
+      return counting;
+    },
+    async stop() {
+      stopped = true;
+      if (!counting) return;
+      const pid = (session.client as unknown as { processID?: number }).processID;
+      const other = pid
+        ? await session.connectTo(session.database, 'belay backup cancel').catch(() => undefined)
+        : undefined;
+      if (!other) return;
+      try {
+        await other.query('SELECT pg_cancel_backend($1)', [pid]);
+      } catch {
+        // The counts end by themselves; only later.
+      } finally {
+        await other.end().catch(() => undefined);
+      }
+    },
+  };
+}
+
+/**
  * SQLite: an online copy made by SQLite itself into the partial, checked (integrity and row counts) where it was
  * made; `verify` adds nothing here, since the copy is a database that was opened and counted already.
  */
-async function backupSqlite(s: OnServer, v: Values, reporter: Reporter): Promise<Manifest> {
+async function backupSqlite(s: OnServer, v: Values, reporter: Reporter): Promise<Kept> {
   const { t, store } = s;
   const place = await sqlitePlace(t, v, s.user);
   const tool = await sqliteVersion(t, place);
@@ -216,22 +313,12 @@ async function backupSqlite(s: OnServer, v: Values, reporter: Reporter): Promise
   });
 }
 
-/** The file's table of contents must list the data of every table that had rows. */
-async function verifyToc(
-  t: Transport,
-  store: BackupStore,
-  place: PgPlace,
-  login: PgLogin,
-  partial: string,
-  tables: readonly TableCount[],
-): Promise<void> {
-  const r = await t.exec(pgCommand(place, login, { stdinFrom: store.path(partial) }, 'pg_restore', '--list'), {
-    stdin: stdinFor(login),
-  });
-  if (r.code !== 0) {
-    throw new BelayError(`pg_restore --list cannot read the new dump: ${lastLine(r.stderr)}. Nothing was kept.`);
+/** The file's table of contents (`pg_restore --list`) must list the data of every table that had rows. */
+function checkToc(toc: NonNullable<DumpRun['toc']>, tables: readonly TableCount[]): void {
+  if (!toc.ok) {
+    throw new BelayError(`pg_restore --list cannot read the new dump: ${lastLine(toc.output)}. Nothing was kept.`);
   }
-  const listed = tablesWithData(r.stdout);
+  const listed = tablesWithData(toc.output);
   const absent = tables.filter((x) => x.rows > 0 && !listed.has(x.name)).map((x) => x.name);
   if (absent.length) {
     throw new BelayError(`The new dump has no data for ${absent.join(', ')}. Nothing was kept.`);
@@ -311,27 +398,16 @@ function reportProgress(store: BackupStore, file: string, reporter: Reporter): {
 }
 
 /** Retention over belay's own backups of this app and database, after the new one is safely in place. */
-async function prune(store: BackupStore, fresh: Manifest, v: Values, reporter: Reporter): Promise<void> {
-  const { manifests } = await store.list();
-  const mine = manifests.filter(
-    (m) => m.app === fresh.app && m.database === fresh.database && m.engine === fresh.engine,
-  );
-  const decision = applyRetention(
-    mine,
-    {
-      keepLast: v.keepLast ?? 10,
-      keepDaily: v.keepDaily ?? 7,
-      keepWeekly: v.keepWeekly ?? 4,
-      keepMonthly: v.keepMonthly ?? 0,
-      keepDays: v.keepDays ?? 0,
-    },
-    new Date(),
-  );
-  for (const old of decision.prune) {
-    if (old.id === fresh.id) continue;
-    await store.remove(`${old.id}.json`, old.file);
-    reporter.info(`pruned backup ${old.id} (${old.createdAt}, ${formatSize(old.size)})`);
-  }
+async function prune(
+  store: BackupStore,
+  fresh: Manifest,
+  listing: Listing,
+  v: Values,
+  reporter: Reporter,
+): Promise<void> {
+  const { pruned, listed } = await store.prune(fresh, retentionRules(v), listing);
+  if (!listed) reporter.warn(`backup ${fresh.id} is not listed in ${store.dir}, so no older backup was pruned`);
+  for (const old of pruned) reporter.info(`pruned backup ${old.id} (${old.createdAt}, ${formatSize(old.size)})`);
 }
 
 /** `belay backup list`: every backup of the app, oldest first, with what was verified. */

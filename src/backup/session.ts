@@ -46,6 +46,8 @@ export interface PgSession {
   readonly login: PgLogin;
   /** URL of `database` through the forward; other databases of the server by changing its path. */
   readonly url: string;
+  /** The database `client` is connected to. */
+  readonly database: string;
   readonly client: pg.Client;
   /** The same server, another database (scratch copies). */
   connectTo(database: string, purpose: string): Promise<pg.Client>;
@@ -84,6 +86,7 @@ export async function openPgSession(
     place,
     login,
     url,
+    database,
     client,
     connectTo,
     close: async () => {

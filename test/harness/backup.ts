@@ -2,8 +2,10 @@
  * What the backup and restore tests share: the inputs of a run against the test host's sshd and a compose
  * PostgreSQL (`db` service, user and database `shop`), and the `::error` lines of a run.
  */
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 
+import type { ComposePostgres } from './pg-image.js';
 import { testHost } from './test-host.js';
 
 /** The connection to the test host's sshd, pinned by its known_hosts. */
@@ -36,3 +38,13 @@ export function backupInputs(
 }
 
 export const errorsOf = (stdout: string): string[] => stdout.split('\n').filter((l) => l.startsWith('::error'));
+
+/**
+ * pgrep / pkill arguments matching `pattern` only among the processes of `db`'s container (its PID namespace,
+ * which `docker exec` joins): other test files run their own pg_dump with the same arguments at the same time.
+ */
+export function inContainerOf(db: ComposePostgres, pattern: string): string[] {
+  const id = db.compose('ps', '-q', 'db').trim();
+  const pid = execFileSync('docker', ['inspect', '-f', '{{.State.Pid}}', id], { encoding: 'utf8' }).trim();
+  return ['--ns', pid, '--nslist', 'pid', '-f', pattern];
+}

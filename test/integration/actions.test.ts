@@ -199,7 +199,7 @@ describe('root action (dist/belay)', () => {
     const r = await runAction('belay', { command: 'deploy-everything' });
     expect(r.code).toBe(1);
     expect(r.stdout.trim()).toBe(
-      '::error::Invalid input "command": "deploy-everything" is not a belay command. Use one of: health, doctor, migrate, build, backup, restore, deploy, rollback, releases.',
+      '::error::Invalid input "command": "deploy-everything" is not a belay command. Use one of: health, doctor, migrate, build, backup, restore, deploy, rollback, releases, release.',
     );
   });
 });

@@ -3,7 +3,8 @@
  * a second SSH host (`copy-to`), encrypted with age to `encrypt-to` (the age CLI must decrypt what belay wrote),
  * checked against the manifest's sha256; refused before anything is done when a copy would leave unencrypted
  * without allow-unencrypted-offsite; a copy-to host with the wrong host key refused. Memory stays flat for a dump
- * much larger than what the process may hold.
+ * much larger than what the process may hold. On the copy-to host, the keep-* rules prune older copies of the same
+ * app and database once a new copy is in place, and nothing else.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -21,7 +22,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type pg from 'pg';
-import { backupInputs, errorsOf } from '../harness/backup.js';
+import { backupInputs, errorsOf, inContainerOf } from '../harness/backup.js';
 import { startComposePostgres, type ComposePostgres } from '../harness/pg-image.js';
 import { runAction, type RunResult } from '../harness/runner.js';
 import { startSshd, type ExtraSshd } from '../harness/sshd.js';
@@ -250,6 +251,122 @@ describe('copy to a second SSH host', () => {
   });
 });
 
+describe('retention on the copy-to host', () => {
+  /** A manifest like belay's, for files that are not this app and database's backups. */
+  const foreign = (backupId: string, over: Record<string, unknown>) => ({
+    belay: 1,
+    id: backupId,
+    app,
+    engine: 'postgres',
+    database: 'shop',
+    file: `${backupId}.dump`,
+    size: 5,
+    sha256: 'a'.repeat(64),
+    createdAt: '2020-01-01T00:00:00.000Z',
+    durationMs: 1,
+    serverVersion: '15',
+    tool: 'pg_dump 15',
+    tables: [],
+    verified: { method: 'toc', at: '2020-01-01T00:00:00.000Z' },
+    ...over,
+  });
+  /** Put a file in the copy-to folder as the deploy user would own it. */
+  const put = (path: string, text: string) => {
+    writeFileSync(path, text, { mode: 0o600 });
+    chownSync(path, deployUid, deployGid);
+  };
+
+  it('prunes older copies there by the same keep-* rules, only its own app and database, never a good copy for a failed one', async () => {
+    const dir = ownedDir('retain-src');
+    const remote = ownedDir('retain-dst');
+    const there = join(remote, app);
+    mkdirSync(there, { mode: 0o700 });
+    chownSync(there, deployUid, deployGid);
+    // What must survive any pruning: another database's copy, a manifest naming a file outside the folder (an
+    // old, hand-written one, same app and database), a file that is no backup at all.
+    put(
+      join(there, '20200101T000000Z-0001.json'),
+      JSON.stringify(foreign('20200101T000000Z-0001', { database: 'other' })),
+    );
+    put(join(there, '20200101T000000Z-0001.dump'), 'other');
+    put(join(remote, 'victim'), 'not a backup');
+    put(
+      join(there, '20200101T000000Z-0002.json'),
+      JSON.stringify(foreign('20200101T000000Z-0002', { file: '../victim' })),
+    );
+    put(join(there, 'notes.txt'), 'keep me');
+    const foreignFiles = [
+      '20200101T000000Z-0001.dump',
+      '20200101T000000Z-0001.json',
+      '20200101T000000Z-0002.json',
+      'notes.txt',
+    ];
+
+    const copy = (over: Record<string, string> = {}) =>
+      runAction(
+        'backup',
+        inputs(dir, {
+          'copy-to': `${host.user}@127.0.0.1:${second.port}:${remote}`,
+          'encrypt-to': recipient,
+          'known-hosts': withSecond(),
+          'keep-last': '2',
+          'keep-daily': '0',
+          'keep-weekly': '0',
+          ...over,
+        }),
+      );
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const r = await copy();
+      expect(errorsOf(r.stdout)).toEqual([]);
+      expect(r.code).toBe(0);
+      ids.push(r.outputs['backup-id']!);
+    }
+    const copies = (...keep: string[]) => keep.flatMap((k) => [`${k}.dump.age`, `${k}.json`]);
+    // Ids of backups taken in the same second sort by their random part: compare as sorted names.
+    expect(filesIn(there)).toEqual([...copies(ids[1]!, ids[2]!), ...foreignFiles].sort());
+    expect(readFileSync(join(remote, 'victim'), 'utf8')).toBe('not a backup');
+    expect(filesIn(join(dir, app))).toEqual(
+      [`${ids[1]}.dump`, `${ids[1]}.json`, `${ids[2]}.dump`, `${ids[2]}.json`].sort(),
+    );
+    // What is left there is what it says: the newest copy decrypts to the server's backup.
+    const newest = join(there, `${ids[2]}.dump.age`);
+    expect(ageDecrypt(newest).equals(readFileSync(join(dir, app, `${ids[2]}.dump`)))).toBe(true);
+
+    // A copy that cannot be written prunes nothing there, even with a rule that would.
+    const before = filesIn(there);
+    execFileSync('chmod', ['0500', there]);
+    try {
+      const failed = await copy({ 'keep-last': '1' });
+      expect(failed.code).toBe(1);
+      const errors = errorsOf(failed.stdout);
+      expect(errors).toHaveLength(1);
+      expect(errors[0]).toContain(`but the copy to ${host.user}@127.0.0.1:${second.port} ${remote} failed`);
+      expect(failed.stdout).not.toContain('pruned copy');
+      expect(filesIn(there)).toEqual(before);
+      noSecret(failed);
+    } finally {
+      execFileSync('chmod', ['0700', there]);
+    }
+
+    // Pruning that fails after a good copy fails the step, saying the new copy is in place.
+    const stuck = join(there, `${ids[1]}.json`);
+    execFileSync('chattr', ['+i', stuck]);
+    try {
+      const r = await copy({ 'keep-last': '1' });
+      expect(r.code).toBe(1);
+      const errors = errorsOf(r.stdout);
+      expect(errors).toHaveLength(1);
+      expect(errors[0]).toContain(`was copied to ${host.user}@127.0.0.1:${second.port} ${remote} and checked there`);
+      expect(errors[0]).toContain('pruning older copies there failed');
+      const fresh = /copied backup (\S+) to/.exec(r.stdout)![1]!;
+      expect(filesIn(there)).toEqual(expect.arrayContaining([...copies(fresh), `${ids[1]}.json`, ...foreignFiles]));
+    } finally {
+      execFileSync('chattr', ['-i', stuck]);
+    }
+  }, 180_000);
+});
+
 describe('copies leaving the server unencrypted are refused before anything is done', () => {
   it.each([
     ['download', () => ({ download: join(root, 'refused-out') })],
@@ -269,7 +386,7 @@ describe('copies leaving the server unencrypted are refused before anything is d
     expect(existsSync(join(root, 'refused-out'))).toBe(false);
     expect(existsSync(join(root, 'refused-copy'))).toBe(false);
     // Not even a dump started on the server.
-    expect(spawnSync('pgrep', ['-f', `pg_dump -U shop -Fc -d shop`]).status).not.toBe(0);
+    expect(spawnSync('pgrep', inContainerOf(db, 'pg_dump -U shop -Fc -d shop')).status).not.toBe(0);
     noSecret(r);
   });
 

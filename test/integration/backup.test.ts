@@ -9,6 +9,7 @@ import { chownSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, s
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type pg from 'pg';
+import { inContainerOf } from '../harness/backup.js';
 import { startComposePostgres, type ComposePostgres } from '../harness/pg-image.js';
 import { runAction, runCli, runComposite } from '../harness/runner.js';
 import { testHost } from '../harness/test-host.js';
@@ -195,10 +196,12 @@ describe('a failing backup leaves nothing behind and touches no older backup', (
       // pg_dump waits for this lock after it started: long enough to be killed mid-run.
       await holder.query('BEGIN; LOCK TABLE orders IN ACCESS EXCLUSIVE MODE');
       const running = runAction('backup', inContainer(dir));
+      // Only this file's pg_dump: other test files dump with the same arguments at the same time.
+      const ownPgDump = inContainerOf(db, '^pg_dump -U shop -Fc');
       let killed = false;
       for (let i = 0; i < 100 && !killed; i++) {
         await new Promise((resolve) => setTimeout(resolve, 100));
-        killed = spawnSync('pkill', ['-f', '^pg_dump -U shop -Fc']).status === 0;
+        killed = spawnSync('pkill', ownPgDump).status === 0;
       }
       // belay's own row count waits for the same lock: let it go once pg_dump is gone.
       await holder.query('ROLLBACK');

@@ -1,4 +1,5 @@
-import { applyRetention, isoWeek, type RetentionRules } from '../../src/backup/retention.js';
+import { filesOf, type Manifest } from '../../src/backup/manifest.js';
+import { applyRetention, isoWeek, retentionRules, type RetentionRules } from '../../src/backup/retention.js';
 
 const none: RetentionRules = { keepLast: 0, keepDaily: 0, keepWeekly: 0, keepMonthly: 0, keepDays: 0 };
 const at = (iso: string, id = iso) => ({ id, createdAt: iso });
@@ -83,5 +84,56 @@ describe('retention', () => {
     ['2026-11-23', '2026-W48'],
   ])('isoWeek(%s) = %s', (day, week) => {
     expect(isoWeek(new Date(`${day}T12:00:00Z`))).toBe(week);
+  });
+});
+
+describe('which files a pruned backup removes', () => {
+  const manifest = (over: Partial<Manifest> = {}): Manifest => ({
+    belay: 1,
+    id: '20261123T170102Z-1a2b',
+    app: 'shop',
+    engine: 'postgres',
+    database: 'shop',
+    file: '20261123T170102Z-1a2b.dump',
+    size: 1,
+    sha256: 'a'.repeat(64),
+    createdAt: '2026-11-23T17:01:02.000Z',
+    durationMs: 1,
+    serverVersion: '15.18',
+    tool: 'pg_dump 15.18',
+    tables: [],
+    verified: { method: 'toc', at: '2026-11-23T17:01:03.000Z' },
+    ...over,
+  });
+
+  it('the names belay gives them, the manifest last', () => {
+    expect(filesOf(manifest())).toEqual(['20261123T170102Z-1a2b.dump', '20261123T170102Z-1a2b.json']);
+    expect(filesOf(manifest({ engine: 'sqlite', file: '20261123T170102Z-1a2b.sqlite' }))).toEqual([
+      '20261123T170102Z-1a2b.sqlite',
+      '20261123T170102Z-1a2b.json',
+    ]);
+    const encrypted = { format: 'age', file: '20261123T170102Z-1a2b.dump.age', size: 1, sha256: 'b', recipients: [] };
+    expect(filesOf(manifest({ encrypted: encrypted as Manifest['encrypted'] }))).toEqual([
+      '20261123T170102Z-1a2b.dump',
+      '20261123T170102Z-1a2b.dump.age',
+      '20261123T170102Z-1a2b.json',
+    ]);
+  });
+
+  it.each([
+    ['a file outside the folder', { file: '../20261123T170102Z-1a2b.dump' }],
+    ['another file name', { file: 'important.dump' }],
+    ['an id that is not one of belay', { id: '../../etc', file: '../../etc.dump' }],
+    [
+      'an encrypted file of another name',
+      { encrypted: { format: 'age' as const, file: '/etc/passwd', size: 1, sha256: 'b', recipients: [] } },
+    ],
+  ])('none for a manifest naming %s: it is never pruned', (_, over) => {
+    expect(filesOf(manifest(over))).toBeUndefined();
+  });
+
+  it('the keep-* defaults', () => {
+    expect(retentionRules({})).toEqual({ keepLast: 10, keepDaily: 7, keepWeekly: 4, keepMonthly: 0, keepDays: 0 });
+    expect(retentionRules({ keepLast: 0, keepDays: 30 })).toMatchObject({ keepLast: 0, keepDays: 30 });
   });
 });

@@ -1,8 +1,8 @@
 import { fileURLToPath as __belayPath } from 'node:url';
 const __filename = __belayPath(import.meta.url);
 const __dirname = __filename.slice(0, __filename.lastIndexOf('/'));
-export const id = 594;
-export const ids = [594];
+export const id = 328;
+export const ids = [328];
 export const modules = {
 
 /***/ 7228:
@@ -10,6 +10,7 @@ export const modules = {
 
 /* harmony export */ __webpack_require__.d(__webpack_exports__, {
 /* harmony export */   Hr: () => (/* binding */ BACKUP_ID),
+/* harmony export */   R8: () => (/* binding */ filesOf),
 /* harmony export */   W7: () => (/* binding */ fileOf),
 /* harmony export */   Ye: () => (/* binding */ parseManifests),
 /* harmony export */   _H: () => (/* binding */ newBackupId),
@@ -46,6 +47,18 @@ const manifestSchema = zod__WEBPACK_IMPORTED_MODULE_1__/* .object */ .Ikc({
     run: zod__WEBPACK_IMPORTED_MODULE_1__/* .object */ .Ikc({ id: zod__WEBPACK_IMPORTED_MODULE_1__/* .string */ .YjP().optional(), url: zod__WEBPACK_IMPORTED_MODULE_1__/* .string */ .YjP().optional(), actor: zod__WEBPACK_IMPORTED_MODULE_1__/* .string */ .YjP().optional() }).optional(),
     tables: zod__WEBPACK_IMPORTED_MODULE_1__/* .array */ .YOg(table),
     verified: zod__WEBPACK_IMPORTED_MODULE_1__/* .object */ .Ikc({ method: zod__WEBPACK_IMPORTED_MODULE_1__/* ["enum"] */ .k5n(['checksum', 'toc', 'restore']), at: zod__WEBPACK_IMPORTED_MODULE_1__/* .string */ .YjP() }),
+    /**
+     * Only on copies that left the server encrypted (download, copy-to): the file that holds the dump there, with its
+     * own size and sha256. `file`, `size` and `sha256` stay those of the dump, which `age -d` gives back.
+     */
+    encrypted: zod__WEBPACK_IMPORTED_MODULE_1__/* .object */ .Ikc({
+        format: zod__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .euz('age'),
+        file: zod__WEBPACK_IMPORTED_MODULE_1__/* .string */ .YjP(),
+        size: zod__WEBPACK_IMPORTED_MODULE_1__/* .number */ .aig().int().nonnegative(),
+        sha256: zod__WEBPACK_IMPORTED_MODULE_1__/* .string */ .YjP(),
+        recipients: zod__WEBPACK_IMPORTED_MODULE_1__/* .array */ .YOg(zod__WEBPACK_IMPORTED_MODULE_1__/* .string */ .YjP()),
+    })
+        .optional(),
 });
 /** `20261123T170102Z-1a2b`: sorts by time, unique enough for one app's backups. */
 function newBackupId(now) {
@@ -57,6 +70,18 @@ function newBackupId(now) {
 }
 const BACKUP_ID = /^\d{8}T\d{6}Z-[0-9a-f]{4}$/;
 const fileOf = (id, engine) => `${id}.${engine === 'postgres' ? 'dump' : 'sqlite'}`;
+/**
+ * The files of a backup, its manifest last: the names belay itself gives them. A manifest whose id or file names
+ * are anything else (written by hand, or by something other than belay) gives undefined, and is never pruned: a
+ * manifest's content must not be able to point a removal at any other file.
+ */
+function filesOf(m) {
+    if (!BACKUP_ID.test(m.id) || m.file !== fileOf(m.id, m.engine))
+        return undefined;
+    if (m.encrypted && m.encrypted.file !== `${m.file}.age`)
+        return undefined;
+    return [m.file, ...(m.encrypted ? [m.encrypted.file] : []), `${m.id}.json`];
+}
 /** Manifests as the server lists them, one JSON document per line; lines that are not belay manifests are skipped. */
 function parseManifests(text) {
     const manifests = [];
@@ -95,7 +120,7 @@ function provenance(env = process.env) {
 
 /***/ }),
 
-/***/ 4594:
+/***/ 4328:
 /***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
 
 // ESM COMPAT FLAG
@@ -128,14 +153,14 @@ var promises_ = __webpack_require__(1455);
 var external_node_path_ = __webpack_require__(6760);
 // EXTERNAL MODULE: external "node:stream/web"
 var web_ = __webpack_require__(7830);
-// EXTERNAL MODULE: ../../work/main/node_modules/age-encryption/dist/index.js + 51 modules
-var dist = __webpack_require__(7707);
 // EXTERNAL MODULE: ./src/config/connection.ts
 var connection = __webpack_require__(9921);
 // EXTERNAL MODULE: ./src/core/hosts.ts
 var hosts = __webpack_require__(1219);
 // EXTERNAL MODULE: ./src/transport/pool.ts + 3 modules
 var transport_pool = __webpack_require__(9964);
+// EXTERNAL MODULE: ./src/backup/retention.ts
+var retention = __webpack_require__(3147);
 // EXTERNAL MODULE: ./src/backup/store.ts
 var store = __webpack_require__(6072);
 ;// CONCATENATED MODULE: ./src/backup/offsite.ts
@@ -166,19 +191,23 @@ const PROGRESS_MS = 5_000;
  * Checked before anything is done: where copies go, and the refusal to send a dump off the server in clear
  * unless allow-unencrypted-offsite says so. Undefined when no copy leaves the server.
  */
-function planOffsite(v, face, cwd) {
+async function planOffsite(v, face, cwd) {
     if (!v.download && !v.copyTo)
         return undefined;
     const recipients = v.encryptTo ?? [];
     if (recipients.length === 0 && !v.allowUnencryptedOffsite) {
         throw new errors/* InputError */.dz(v.download ? 'download' : 'copy-to', 'it would send the backup off the server unencrypted', 'Set encrypt-to to an age public key (age-keygen makes one), or set allow-unencrypted-offsite: true to send it in clear.');
     }
-    for (const r of recipients) {
-        try {
-            new dist/* Encrypter */.T7().addRecipient(r);
-        }
-        catch {
-            throw new errors/* InputError */.dz('encrypt-to', `"${r.slice(0, 16)}…" is not a valid age recipient`, 'Copy the public key age-keygen printed (age1…).');
+    if (recipients.length) {
+        // Loaded only when a copy is encrypted: it is most of the code a backup would otherwise load and never use.
+        const { Encrypter } = await __webpack_require__.e(/* import() */ 707).then(__webpack_require__.bind(__webpack_require__, 7707));
+        for (const r of recipients) {
+            try {
+                new Encrypter().addRecipient(r);
+            }
+            catch {
+                throw new errors/* InputError */.dz('encrypt-to', `"${r.slice(0, 16)}…" is not a valid age recipient`, 'Copy the public key age-keygen printed (age1…).');
+            }
         }
     }
     let copyTo;
@@ -188,7 +217,12 @@ function planOffsite(v, face, cwd) {
             throw new errors/* InputError */.dz('copy-to', `no SSH user for ${v.copyTo.host}`, 'Write it as user@host:dir.');
         // The same key and host-key rules as the server; the backup host is reached directly, not through jump-host.
         const options = { ...(0,connection/* resolveConnection */.X)(v, face).options, jumpHost: undefined };
-        copyTo = { target: { user, host: v.copyTo.host, port: v.copyTo.port ?? v.port ?? 22 }, dir: v.copyTo.dir, options };
+        copyTo = {
+            target: { user, host: v.copyTo.host, port: v.copyTo.port ?? v.port ?? 22 },
+            dir: v.copyTo.dir,
+            options,
+            rules: (0,retention/* retentionRules */._4)(v),
+        };
     }
     return { ...(v.download ? { download: (0,external_node_path_.resolve)(cwd, v.download) } : {}), ...(copyTo ? { copyTo } : {}), recipients };
 }
@@ -208,10 +242,7 @@ async function sendOffsite(plan, t, store, manifest, reporter) {
         rows.push(row('download', sent, plan));
     }
     if (plan.copyTo) {
-        const where = `${(0,hosts/* hostLabel */.v)(plan.copyTo.target)} ${plan.copyTo.dir}`;
-        const sent = await copyTo(plan.copyTo, job).catch((err) => {
-            throw offsiteFailed(err, `${keptOnServer}, but the copy to ${where} failed`);
-        });
+        const sent = await copyTo(plan.copyTo, job, keptOnServer);
         rows.push(row('copy-to', sent, plan));
     }
     reporter.summary(`### belay backup ${manifest.id} off the server\n\n${(0,report_reporter/* markdownTable */.Qj)(['Copy', 'Where', 'Size', 'sha256', 'Encrypted'], rows)}`);
@@ -254,39 +285,65 @@ async function downloadTo(dir, job) {
         throw err;
     }
 }
-async function copyTo(to, job) {
-    const { plan, manifest, reporter } = job;
-    const pool = new transport_pool/* ConnectionPool */.j(to.options, reporter);
+/**
+ * The copy on the second host, then retention there: the copies of this app and database in `<dir>/<app>` are
+ * pruned by the same keep-* rules as the server's backups, once the new copy is checked and in place (so the
+ * newest copy there is always a good one). A copy that fails prunes nothing.
+ */
+async function copyTo(to, job, keptOnServer) {
+    const pool = new transport_pool/* ConnectionPool */.j(to.options, job.reporter);
+    const where = `${(0,hosts/* hostLabel */.v)(to.target)} ${to.dir}`;
     try {
-        const remote = await pool.get(to.target);
-        const there = new store/* BackupStore */.y(remote, `${to.dir}/${manifest.app}`);
-        await there.ensure();
-        const name = nameOf(manifest, plan);
-        const partial = `${name}.partial`;
-        let promoted = false;
-        try {
-            await there.remove(partial);
-            const sent = await stream(job, remote.label, (chunks) => remote.uploadStream(chunks, there.path(partial), 0o600));
-            const written = await there.sha256(partial);
-            if (written !== sent.sha256) {
-                throw new errors/* BelayError */.oT(`${there.path(partial)} has sha256 ${written} there, not the ${sent.sha256} that was sent`);
-            }
-            await there.promote(partial, name);
-            promoted = true;
-            const text = `${JSON.stringify(copyManifest(manifest, plan, name, sent))}\n`;
-            await remote.upload(text, there.path(`${manifest.id}.json`), 0o600);
-            const path = `${remote.label}:${there.path(name)}`;
-            reporter.info(`✓ copied backup ${manifest.id} to ${path} (${(0,duration/* formatSize */.Xq)(sent.size)}, sha256 checked there)`);
-            return { path, size: sent.size, sha256: sent.sha256 };
-        }
-        catch (err) {
-            await there.remove(partial, ...(promoted ? [name] : [])).catch(() => undefined);
-            throw err;
-        }
+        const remote = await pool.get(to.target).catch((err) => {
+            throw offsiteFailed(err, `${keptOnServer}, but the copy to ${where} failed`);
+        });
+        const there = new store/* BackupStore */.y(remote, `${to.dir}/${job.manifest.app}`);
+        const { sent, listing } = await copyInto(there, remote, job).catch((err) => {
+            throw offsiteFailed(err, `${keptOnServer}, but the copy to ${where} failed`);
+        });
+        await pruneCopies(there, listing, to, job).catch((err) => {
+            const message = err instanceof Error ? err.message.replace(/\.$/, '') : String(err);
+            throw new errors/* BelayError */.oT(`Backup ${job.manifest.id} was copied to ${where} and checked there, but pruning older copies there failed: ${message}. The new copy is in place; the copies not yet pruned stay, and the next backup prunes them once the cause is fixed.`);
+        });
+        return sent;
     }
     finally {
         await pool.closeAll();
     }
+}
+/** Write the copy as a partial, check its sha256 there, then rename it and write its manifest beside it. */
+async function copyInto(there, remote, job) {
+    const { plan, manifest, reporter } = job;
+    await there.ensure();
+    const name = nameOf(manifest, plan);
+    const partial = `${name}.partial`;
+    try {
+        await there.remove(partial);
+        const sent = await stream(job, remote.label, (chunks) => remote.uploadStream(chunks, there.path(partial), 0o600));
+        const written = await there.sha256(partial);
+        if (written !== sent.sha256) {
+            throw new errors/* BelayError */.oT(`${there.path(partial)} has sha256 ${written} there, not the ${sent.sha256} that was sent`);
+        }
+        const listing = await there.keep(partial, name, copyManifest(manifest, plan, name, sent));
+        const path = `${remote.label}:${there.path(name)}`;
+        reporter.info(`✓ copied backup ${manifest.id} to ${path} (${(0,duration/* formatSize */.Xq)(sent.size)}, sha256 checked there)`);
+        return { sent: { path, size: sent.size, sha256: sent.sha256 }, listing };
+    }
+    catch (err) {
+        await there.remove(partial).catch(() => undefined);
+        throw err;
+    }
+}
+async function pruneCopies(there, listing, to, job) {
+    const { manifest, reporter } = job;
+    const { pruned, unreadable, listed } = await there.prune(manifest, to.rules, listing);
+    const dir = `${(0,hosts/* hostLabel */.v)(to.target)}:${there.dir}`;
+    if (!listed)
+        reporter.warn(`copy ${manifest.id} is not listed in ${dir}, so no older copy there was pruned`);
+    if (unreadable)
+        reporter.warn(`${unreadable} manifest(s) in ${dir} could not be read and were left alone`);
+    for (const old of pruned)
+        reporter.info(`pruned copy ${old.id} (${old.createdAt}) on ${dir}`);
 }
 /**
  * Read the backup from the server, hash it, encrypt it when there are recipients, hash what comes out, and hand
@@ -324,7 +381,8 @@ async function stream({ t, store, manifest, plan, reporter }, where, write) {
  * only when the encrypter asks for more (highWaterMark 0), so what is in flight stays a few chunks.
  */
 async function encrypt(chunks, recipients) {
-    const encrypter = new dist/* Encrypter */.T7();
+    const { Encrypter } = await __webpack_require__.e(/* import() */ 707).then(__webpack_require__.bind(__webpack_require__, 7707));
+    const encrypter = new Encrypter();
     for (const r of recipients)
         encrypter.addRecipient(r);
     const iterator = chunks[Symbol.asyncIterator]();
@@ -389,58 +447,6 @@ function offsiteFailed(err, context) {
     return new errors/* BelayError */.oT(`${context}: ${message}. Nothing partial was left there.`);
 }
 
-;// CONCATENATED MODULE: ./src/backup/retention.ts
-/**
- * Which backups to keep. A backup is kept when any rule keeps it (the union, as restic and borg do), and the
- * newest backup is always kept whatever the rules say. Pure: the caller lists belay's own backups of one app and
- * database and deletes what this returns, only after a new backup succeeded.
- */
-function applyRetention(backups, rules, now) {
-    const newestFirst = [...backups].sort((a, b) => time(b) - time(a) || b.id.localeCompare(a.id));
-    const reasons = new Map();
-    const keep = (b, reason) => reasons.set(b, [...(reasons.get(b) ?? []), reason]);
-    if (newestFirst[0])
-        keep(newestFirst[0], 'newest');
-    newestFirst.slice(0, rules.keepLast).forEach((b) => keep(b, 'last'));
-    const buckets = [
-        [rules.keepDaily, 'daily', (d) => d.toISOString().slice(0, 10)],
-        [rules.keepWeekly, 'weekly', isoWeek],
-        [rules.keepMonthly, 'monthly', (d) => d.toISOString().slice(0, 7)],
-    ];
-    for (const [count, reason, bucketOf] of buckets) {
-        const seen = new Set();
-        for (const b of newestFirst) {
-            if (seen.size >= count)
-                break;
-            const bucket = bucketOf(new Date(time(b)));
-            if (seen.has(bucket))
-                continue;
-            seen.add(bucket);
-            keep(b, reason);
-        }
-    }
-    if (rules.keepDays > 0) {
-        const since = now.getTime() - rules.keepDays * 86_400_000;
-        for (const b of newestFirst)
-            if (time(b) >= since)
-                keep(b, 'days');
-    }
-    return {
-        keep: newestFirst.filter((b) => reasons.has(b)).map((b) => ({ backup: b, reasons: reasons.get(b) })),
-        prune: newestFirst.filter((b) => !reasons.has(b)),
-    };
-}
-const time = (b) => Date.parse(b.createdAt);
-/** `2026-W48`: ISO 8601 week (weeks start on Monday; week 1 holds the year's first Thursday). */
-function isoWeek(d) {
-    const day = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate()));
-    const weekday = day.getUTCDay() || 7;
-    day.setUTCDate(day.getUTCDate() + 4 - weekday);
-    const yearStart = Date.UTC(day.getUTCFullYear(), 0, 1);
-    const week = Math.ceil(((day.getTime() - yearStart) / 86_400_000 + 1) / 7);
-    return `${day.getUTCFullYear()}-W${String(week).padStart(2, '0')}`;
-}
-
 // EXTERNAL MODULE: ./src/backup/sqlite.ts
 var sqlite = __webpack_require__(573);
 // EXTERNAL MODULE: ./src/backup/session.ts
@@ -475,7 +481,7 @@ async function runBackup({ reporter, face, loaded, cwd }) {
     if (v.label && !LABEL.test(v.label)) {
         throw new errors/* InputError */.dz('label', `"${v.label}" has characters other than letters, digits, ".", "_" and "-"`, 'Use a label like pre-deploy-1a2b3c4.');
     }
-    const offsite = planOffsite(v, face, cwd);
+    const offsite = await planOffsite(v, face, cwd);
     if (engine === 'sqlite') {
         if (!v.sqlitePath)
             throw (0,load/* missing */.L)('sqlitePath', face, 'it is required to back up a SQLite database');
@@ -487,8 +493,8 @@ async function runBackup({ reporter, face, loaded, cwd }) {
             throw (0,load/* missing */.L)('dbUser', face, 'it is required to back up a PostgreSQL database');
     }
     return (0,backup_session/* onServer */.z)(v, face, reporter, async (s) => {
-        const manifest = engine === 'sqlite' ? await backupSqlite(s, v, reporter) : await backupPostgres(s, v, reporter);
-        await prune(s.store, manifest, v, reporter);
+        const { manifest, listing } = engine === 'sqlite' ? await backupSqlite(s, v, reporter) : await backupPostgres(s, v, reporter);
+        await prune(s.store, manifest, listing, v, reporter);
         await sendOffsite(offsite, s.t, s.store, manifest, reporter);
         reporter.setOutput('backup-id', manifest.id);
         reporter.setOutput('path', s.store.path(manifest.file));
@@ -521,7 +527,6 @@ async function keepVerified(store, v, engine, produce) {
     const id = (0,backup_manifest/* newBackupId */._H)(new Date(started));
     const file = (0,backup_manifest/* fileOf */.W7)(id, engine);
     const partial = `${file}.partial`;
-    let promoted = false;
     try {
         const { method, ...produced } = await produce(partial, id);
         if (produced.size === 0)
@@ -539,61 +544,144 @@ async function keepVerified(store, v, engine, produce) {
             ...produced,
             verified: { method, at: new Date().toISOString() },
         };
-        await store.promote(partial, file);
-        promoted = true;
-        await store.writeManifest(manifest);
-        return manifest;
+        // Renamed and given its manifest in one step; when that fails, nothing of it is left under its final name.
+        const listing = await store.keep(partial, file, manifest);
+        return { manifest, listing };
     }
     catch (err) {
-        await store.remove(promoted ? file : partial, `${id}.json`).catch(() => undefined);
+        await store.remove(partial, `${id}.json`).catch(() => undefined);
         throw err;
     }
 }
 async function backupPostgres(s, v, reporter) {
     const { t, store } = s;
-    const session = await (0,backup_session/* openPgSession */.A)(s, v, reporter, 'belay backup');
+    // The backup folder is made while the database is found and connected to: neither waits for the other.
+    const session = await alongside((0,backup_session/* openPgSession */.A)(s, v, reporter, 'belay backup'), store.ensure(), (x) => x.close());
     const { place, login, client } = session;
     try {
         return await keepVerified(store, v, 'postgres', async (partial) => {
-            const opening = (0,postgres/* openSnapshot */.r3)(client);
-            const [{ snapshot, serverVersion }, tool] = await Promise.all([
-                opening,
-                (0,postgres/* checkPgDumpVersion */.oV)(t, place, opening.then((o) => o.versionNum)),
-            ]);
-            reporter.info(`dumping ${v.database} (PostgreSQL ${serverVersion}) with ${tool} to ${store.path(partial)}`);
-            const dump = t.exec((0,postgres/* pgCommand */.XZ)(place, login, { stdoutTo: store.path(partial) }, 'pg_dump', '-Fc', '-d', v.database, `--snapshot=${snapshot}`), { stdin: (0,postgres/* stdinFor */.Qn)(login) });
+            const { snapshot, serverVersion, versionNum } = await (0,postgres/* openSnapshot */.r3)(client);
+            const method = v.verify ?? 'toc';
+            const where = place.kind === 'container' ? `in container ${place.container.name}` : `on ${t.label}`;
+            reporter.info(`dumping ${v.database} (PostgreSQL ${serverVersion}) with pg_dump ${where} to ${store.path(partial)}`);
+            // pg_dump starts first. The row counts (in the same snapshot) run beside it once it writes, so they do not
+            // slow its start: their CPU time is the one real cost belay adds to the dump. Which pg_dump ran is read from
+            // the dump's own table of contents, checked after it; without that check (verify: checksum) it is asked for.
+            const counts = countsBeside(session);
+            let said = '';
+            const dumping = t.exec((0,postgres/* dumpCommand */.Y3)(place, login, store.path(partial), method !== 'checksum', '-Fc', '-d', v.database, `--snapshot=${snapshot}`), {
+                stdin: (0,postgres/* stdinFor */.Qn)(login),
+                onStderr: (chunk) => {
+                    said = `${said}${chunk.toString()}`.slice(-200);
+                    if (said.includes(postgres/* DUMP_STARTED */.ZA))
+                        void counts.start();
+                },
+            });
+            const asking = method === 'checksum' ? (0,postgres/* checkPgDumpVersion */.oV)(t, place, versionNum) : undefined;
+            // Whichever fails first, the others are still awaited (or stopped) below; none may reject unheard.
+            asking?.catch(() => undefined);
             const progress = reportProgress(store, partial, reporter);
+            let run;
             let tables;
             try {
-                // Counted in the exported snapshot while pg_dump reads the same one.
-                tables = await (0,postgres/* countTables */.zF)(client);
-                const r = await dump;
-                if (r.code !== 0) {
-                    const full = /no space left on device/i.test(r.stderr)
+                run = (0,postgres/* readDumpRun */.a4)(await dumping.catch(async (err) => {
+                    await counts.stop();
+                    throw err;
+                }));
+                if (!run.ok) {
+                    await counts.stop();
+                    // A pg_dump older than the server (or none at all) fails by itself; the version check says why.
+                    await (asking ?? (0,postgres/* checkPgDumpVersion */.oV)(t, place, versionNum));
+                    const full = /no space left on device/i.test(run.stderr)
                         ? ` The filesystem of ${store.dir} is full: free space there, or set backup-dir to a larger one.`
                         : '';
-                    throw new errors/* BelayError */.oT(`pg_dump failed (exit ${r.signal ?? r.code}): ${(0,postgres/* lastLine */.fM)(r.stderr) || 'no message'}.${full} Nothing was kept and no backup was pruned.`);
+                    throw new errors/* BelayError */.oT(`pg_dump failed (exit ${run.exit}): ${(0,postgres/* lastLine */.fM)(run.stderr) || 'no message'}.${full} Nothing was kept and no backup was pruned.`);
                 }
+                // Started when pg_dump began to write; or now, if that line was not seen.
+                tables = await counts.start();
             }
             finally {
                 progress.stop();
                 await client.query('COMMIT').catch(() => undefined);
             }
-            const size = (await store.size(partial)) ?? 0;
-            const method = v.verify ?? 'toc';
-            // Both read the file on the server; neither depends on the other.
-            const [sha256] = await Promise.all([
-                store.sha256(partial),
-                method !== 'checksum' && size > 0 ? verifyToc(t, store, place, login, partial, tables) : undefined,
-            ]);
+            const size = run.size;
+            if (size === undefined || run.sha256 === undefined) {
+                throw new errors/* BelayError */.oT(`The size and sha256 of the new dump could not be read on ${t.label}: ${(0,postgres/* lastLine */.fM)(run.stderr) || 'no message'}. Nothing was kept.`);
+            }
+            let toc = run.toc;
+            if (size > 0 && toc && !toc.ok) {
+                // Read once more on its own before refusing the file: the `docker exec` that waited beside pg_dump can
+                // fail for reasons of its own (the Docker daemon dropped its connection), which say nothing of the file.
+                reporter.warn(`pg_restore --list beside pg_dump failed (${(0,postgres/* lastLine */.fM)(toc.output)}); reading the dump again`);
+                const again = await t.exec((0,postgres/* pgCommand */.XZ)(place, login, { stdinFrom: store.path(partial) }, 'pg_restore', '--list'), { stdin: (0,postgres/* stdinFor */.Qn)(login) });
+                toc = { ok: again.code === 0, output: again.code === 0 ? again.stdout : again.stderr };
+            }
+            if (size > 0 && toc)
+                checkToc(toc, tables);
+            const tool = (await asking) ??
+                (toc?.ok ? (0,postgres/* pgDumpToolOfToc */.Tb)(toc.output, t, place, versionNum) : undefined) ??
+                (await (0,postgres/* checkPgDumpVersion */.oV)(t, place, versionNum));
             if (method === 'restore' && size > 0)
                 await verifyByRestore(t, store, session, partial, tables, v, reporter);
-            return { database: v.database, size, sha256, serverVersion, tool, tables, method };
+            return { database: v.database, size, sha256: run.sha256, serverVersion, tool, tables, method };
         });
     }
     finally {
         await session.close();
     }
+}
+/**
+ * `work` and `beside` run at once; `work`'s result once both succeeded. If `beside` fails, what `work` made is
+ * released with `release` before the error is passed on.
+ */
+async function alongside(work, beside, release) {
+    const [made, other] = await Promise.allSettled([work, beside]);
+    if (made.status === 'rejected')
+        throw made.reason;
+    if (other.status === 'rejected') {
+        await release(made.value).catch(() => undefined);
+        throw other.reason;
+    }
+    return made.value;
+}
+/**
+ * The row counts beside a running pg_dump, in its snapshot: started once (when pg_dump begins to write, so they
+ * do not slow its start), and stopped when it failed: no count starts after that, and the one running is
+ * cancelled from a second connection (on a large table it could run for minutes), so the failure is reported at
+ * once and the COMMIT queued after the counts is not held up.
+ */
+function countsBeside(session) {
+    let stopped = false;
+    let counting;
+    return {
+        start() {
+            if (!counting) {
+                counting = (0,postgres/* countTables */.zF)(session.client, () => stopped);
+                counting.catch(() => undefined);
+            }
+            return counting;
+        },
+        async stop() {
+            stopped = true;
+            if (!counting)
+                return;
+            const pid = session.client.processID;
+            const other = pid
+                ? await session.connectTo(session.database, 'belay backup cancel').catch(() => undefined)
+                : undefined;
+            if (!other)
+                return;
+            try {
+                await other.query('SELECT pg_cancel_backend($1)', [pid]);
+            }
+            catch {
+                // The counts end by themselves; only later.
+            }
+            finally {
+                await other.end().catch(() => undefined);
+            }
+        },
+    };
 }
 /**
  * SQLite: an online copy made by SQLite itself into the partial, checked (integrity and row counts) where it was
@@ -612,15 +700,12 @@ async function backupSqlite(s, v, reporter) {
         return { database: (0,sqlite.sqliteName)(v), size, sha256, serverVersion, tool, tables, method: v.verify ?? 'toc' };
     });
 }
-/** The file's table of contents must list the data of every table that had rows. */
-async function verifyToc(t, store, place, login, partial, tables) {
-    const r = await t.exec((0,postgres/* pgCommand */.XZ)(place, login, { stdinFrom: store.path(partial) }, 'pg_restore', '--list'), {
-        stdin: (0,postgres/* stdinFor */.Qn)(login),
-    });
-    if (r.code !== 0) {
-        throw new errors/* BelayError */.oT(`pg_restore --list cannot read the new dump: ${(0,postgres/* lastLine */.fM)(r.stderr)}. Nothing was kept.`);
+/** The file's table of contents (`pg_restore --list`) must list the data of every table that had rows. */
+function checkToc(toc, tables) {
+    if (!toc.ok) {
+        throw new errors/* BelayError */.oT(`pg_restore --list cannot read the new dump: ${(0,postgres/* lastLine */.fM)(toc.output)}. Nothing was kept.`);
     }
-    const listed = (0,postgres/* tablesWithData */.mO)(r.stdout);
+    const listed = (0,postgres/* tablesWithData */.mO)(toc.output);
     const absent = tables.filter((x) => x.rows > 0 && !listed.has(x.name)).map((x) => x.name);
     if (absent.length) {
         throw new errors/* BelayError */.oT(`The new dump has no data for ${absent.join(', ')}. Nothing was kept.`);
@@ -678,22 +763,12 @@ function reportProgress(store, file, reporter) {
     return { stop: () => clearInterval(timer) };
 }
 /** Retention over belay's own backups of this app and database, after the new one is safely in place. */
-async function prune(store, fresh, v, reporter) {
-    const { manifests } = await store.list();
-    const mine = manifests.filter((m) => m.app === fresh.app && m.database === fresh.database && m.engine === fresh.engine);
-    const decision = applyRetention(mine, {
-        keepLast: v.keepLast ?? 10,
-        keepDaily: v.keepDaily ?? 7,
-        keepWeekly: v.keepWeekly ?? 4,
-        keepMonthly: v.keepMonthly ?? 0,
-        keepDays: v.keepDays ?? 0,
-    }, new Date());
-    for (const old of decision.prune) {
-        if (old.id === fresh.id)
-            continue;
-        await store.remove(`${old.id}.json`, old.file);
+async function prune(store, fresh, listing, v, reporter) {
+    const { pruned, listed } = await store.prune(fresh, (0,retention/* retentionRules */._4)(v), listing);
+    if (!listed)
+        reporter.warn(`backup ${fresh.id} is not listed in ${store.dir}, so no older backup was pruned`);
+    for (const old of pruned)
         reporter.info(`pruned backup ${old.id} (${old.createdAt}, ${(0,duration/* formatSize */.Xq)(old.size)})`);
-    }
 }
 /** `belay backup list`: every backup of the app, oldest first, with what was verified. */
 async function listBackups({ reporter, face, loaded }) {
@@ -796,6 +871,7 @@ async function openPgSession(s, v, reporter, purpose, database = v.database) {
         place,
         login,
         url,
+        database,
         client,
         connectTo,
         close: async () => {
@@ -803,81 +879,6 @@ async function openPgSession(s, v, reporter, purpose, database = v.database) {
             await forward.close().catch(() => undefined);
         },
     };
-}
-
-
-/***/ }),
-
-/***/ 6072:
-/***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
-
-/* harmony export */ __webpack_require__.d(__webpack_exports__, {
-/* harmony export */   y: () => (/* binding */ BackupStore)
-/* harmony export */ });
-/* harmony import */ var _core_command_js__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(2561);
-/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(713);
-/* harmony import */ var _manifest_js__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(7228);
-/**
- * The backup directory on the server: one folder per app, `<id>.<dump|sqlite>` files with `<id>.json` manifests,
- * and `<id>.*.partial` files only while a backup is being written. Every path reaches the shell as a quoted
- * positional argument of a constant script.
- */
-
-
-
-class BackupStore {
-    t;
-    dir;
-    constructor(t, 
-    /** `<backup-dir>/<app>`, relative to the SSH user's home unless absolute. */
-    dir) {
-        this.t = t;
-        this.dir = dir;
-    }
-    path(file) {
-        return `${this.dir}/${file}`;
-    }
-    /** Create the folder, readable by the SSH user only: dumps hold every row of the database. */
-    async ensure() {
-        await this.run('create the backup directory', (0,_core_command_js__WEBPACK_IMPORTED_MODULE_0__/* .cmd */ .HW)('sh', '-c', 'umask 077 && mkdir -p -- "$1"', 'belay', this.dir));
-    }
-    async list() {
-        const script = 'for f in "$1"/*.json; do [ -f "$f" ] && { tr -d "\\n" < "$f"; echo; }; done; exit 0';
-        const r = await this.t.exec((0,_core_command_js__WEBPACK_IMPORTED_MODULE_0__/* .cmd */ .HW)('sh', '-c', script, 'belay', this.dir));
-        const { manifests, unreadable } = (0,_manifest_js__WEBPACK_IMPORTED_MODULE_2__/* .parseManifests */ .Ye)(r.stdout);
-        manifests.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
-        return { manifests, unreadable };
-    }
-    async size(file) {
-        const r = await this.t.exec((0,_core_command_js__WEBPACK_IMPORTED_MODULE_0__/* .cmd */ .HW)('stat', '-c', '%s', '--', this.path(file)));
-        return r.code === 0 ? Number(r.stdout.trim()) : undefined;
-    }
-    async sha256(file) {
-        const out = await this.run(`checksum ${file}`, (0,_core_command_js__WEBPACK_IMPORTED_MODULE_0__/* .cmd */ .HW)('sha256sum', '--', this.path(file)));
-        const hex = /^([0-9a-f]{64})\b/.exec(out.trim())?.[1];
-        if (!hex)
-            throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .BelayError */ .oT(`sha256sum on ${this.t.label} gave no checksum for ${this.path(file)}.`);
-        return hex;
-    }
-    /** Rename without replacing: a finished backup never overwrites another file. */
-    async promote(partial, final) {
-        const script = '[ ! -e "$2" ] && mv -- "$1" "$2"';
-        await this.run(`rename ${partial}`, (0,_core_command_js__WEBPACK_IMPORTED_MODULE_0__/* .cmd */ .HW)('sh', '-c', script, 'belay', this.path(partial), this.path(final)));
-    }
-    async writeManifest(manifest) {
-        await this.t.upload(`${JSON.stringify(manifest)}\n`, this.path(`${manifest.id}.json`), 0o600);
-    }
-    /** Remove files; the manifest first, so a half-removed backup is never listed as good. */
-    async remove(...files) {
-        await this.run('remove', (0,_core_command_js__WEBPACK_IMPORTED_MODULE_0__/* .cmd */ .HW)('rm', '-f', '--', ...files.map((f) => this.path(f))));
-    }
-    async run(what, command) {
-        const r = await this.t.exec(command);
-        if (r.code !== 0) {
-            throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .BelayError */ .oT(`Could not ${what} on ${this.t.label}: ${r.stderr.trim().split('\n').pop() ?? `exit ${r.code}`}.`);
-        }
-        return r.stdout;
-    }
 }
 
 
