@@ -1,10 +1,13 @@
 /**
  * The one entry both faces call: load and validate the configuration, register every secret with the reporter
  * before anything else is printed, run the capability, turn any failure into one line. Returns the exit code.
+ *
+ * What a run needs is loaded when it runs, in chunks of the bundle: the layering and zod (not for `--help`), the
+ * YAML parser (only when there is a belay.yml), the capability (only the one asked for).
  */
 import { COMMANDS, type CommandName } from './config/commands.js';
 import { envName, INPUTS, inputName } from './config/inputs.js';
-import { loadConfig, type Face, type Loaded, type Sources } from './config/load.js';
+import type { Face, Loaded, Sources } from './config/layers.js';
 import { describeError } from './core/errors.js';
 import type { Reporter } from './report/reporter.js';
 
@@ -48,6 +51,15 @@ const POST_CAPABILITIES: Partial<Record<CommandName, Capability>> = {
   release: async (ctx) => (await import('./deploy/run.js')).releaseLeftLocks(ctx),
 };
 
+/**
+ * Slow facts a capability will need that do not depend on its configuration, started before the configuration
+ * loads, so that their processes run meanwhile: build's git context (git processes, some 10 ms). A run that
+ * stops at a bad input leaves them unread.
+ */
+const EARLY: Partial<Record<CommandName, (sources: Sources) => Promise<void>>> = {
+  build: async ({ env, cwd }) => (await import('./build/git.js')).primeGitContext(env, cwd),
+};
+
 export const hasPostStep = (name: CommandName): boolean => name in POST_CAPABILITIES;
 
 export async function execute(
@@ -62,7 +74,11 @@ export async function execute(
     for (const value of [sources.given[inputName(key)], sources.env[envName(key)]]) if (value) reporter.secret(value);
   }
   try {
-    const loaded = loadConfig(COMMANDS[name], sources);
+    if (!post) await EARLY[name]?.(sources).catch(() => undefined);
+    const { configFileExists, loadLayers } = await import('./config/layers.js');
+    // load.ts (the belay.yml reader) is what loads the YAML parser: without a belay.yml neither is needed.
+    const readFile = configFileExists(sources) ? (await import('./config/load.js')).readConfigFile : undefined;
+    const loaded = loadLayers(COMMANDS[name], sources, readFile);
     for (const secret of loaded.secrets) reporter.secret(secret);
     if (loaded.configFile) reporter.debug(`settings from ${loaded.configFile}`);
     const ctx: RunContext = { reporter, face: sources.face, loaded, cwd: sources.cwd, ...(post ? post : {}) };

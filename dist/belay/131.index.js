@@ -377,7 +377,7 @@ class Range {
 
 module.exports = Range
 
-const LRU = __webpack_require__(9210)
+const LRU = __webpack_require__(6829)
 const cache = new LRU()
 
 const parseOptions = __webpack_require__(5226)
@@ -1879,7 +1879,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 9210:
+/***/ 6829:
 /***/ ((module) => {
 
 

@@ -580,7 +580,7 @@ __webpack_require__.r(__webpack_exports__);
 /* harmony export */   runHealth: () => (/* binding */ runHealth)
 /* harmony export */ });
 /* harmony import */ var _config_connection_js__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(9420);
-/* harmony import */ var _config_load_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(1036);
+/* harmony import */ var _config_layers_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(9597);
 /* harmony import */ var _core_duration_js__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(8571);
 /* harmony import */ var _report_reporter_js__WEBPACK_IMPORTED_MODULE_6__ = __webpack_require__(4969);
 /* harmony import */ var _transport_pool_js__WEBPACK_IMPORTED_MODULE_3__ = __webpack_require__(2548);
@@ -597,7 +597,7 @@ __webpack_require__.r(__webpack_exports__);
 async function runHealth({ reporter, face, loaded }) {
     const v = loaded.values;
     if (!v.url)
-        throw (0,_config_load_js__WEBPACK_IMPORTED_MODULE_1__/* .missing */ .L)('url', face);
+        throw (0,_config_layers_js__WEBPACK_IMPORTED_MODULE_1__/* .missing */ .LO)('url', face);
     (0,_check_js__WEBPACK_IMPORTED_MODULE_4__/* .parseTarget */ .hu)(v.url); // a bad URL is refused before any connection is made
     const options = healthOptions(v);
     // A URL may carry credentials (https://user:token@host/health): they are secrets too.

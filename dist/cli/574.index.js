@@ -19,7 +19,7 @@ export const modules = {
 /* unused harmony export manifestSchema */
 /* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(7598);
 /* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__webpack_require__.n(node_crypto__WEBPACK_IMPORTED_MODULE_0__);
-/* harmony import */ var zod__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(9691);
+/* harmony import */ var zod__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(8816);
 /**
  * The manifest written next to each backup file on the server (`<id>.json`). It exists only for a backup that was
  * written completely and verified, so "has a manifest" is what makes a file one of belay's good backups.
@@ -339,8 +339,8 @@ var external_node_os_ = __webpack_require__(8161);
 var external_node_path_ = __webpack_require__(6760);
 // EXTERNAL MODULE: ./src/config/connection.ts
 var connection = __webpack_require__(9420);
-// EXTERNAL MODULE: ./src/config/load.ts
-var load = __webpack_require__(1036);
+// EXTERNAL MODULE: ./src/config/layers.ts
+var config_layers = __webpack_require__(1978);
 // EXTERNAL MODULE: ./src/core/command.ts
 var command = __webpack_require__(6102);
 // EXTERNAL MODULE: ./src/core/duration.ts
@@ -407,8 +407,8 @@ async function startDeployment(token, request, reporter, env = process.env) {
     };
 }
 
-// EXTERNAL MODULE: ./node_modules/zod/v4/classic/schemas.js + 15 modules
-var schemas = __webpack_require__(9691);
+// EXTERNAL MODULE: ./node_modules/zod/v4/classic/schemas.js + 17 modules
+var schemas = __webpack_require__(8816);
 ;// CONCATENATED MODULE: ./src/deploy/left-locks.ts
 /**
  * Deploy locks a run holds, written to the action's step state as they are taken and released. A cancelled job
@@ -998,9 +998,9 @@ function checkConfirmation(v) {
 function planDeploy(loaded, face, cwd) {
     const v = loaded.values;
     if (!v.app)
-        throw (0,load/* missing */.L)('app', face);
+        throw (0,config_layers/* missing */.LO)('app', face);
     if (!v.host)
-        throw (0,load/* missing */.L)('host', face);
+        throw (0,config_layers/* missing */.LO)('host', face);
     checkConfirmation(v);
     if (!v.composeFile === !v.composeRemote) {
         throw new errors/* InputError */.dz(v.composeFile ? 'compose-remote' : 'compose-file', v.composeFile ? 'it cannot be combined with compose-file' : 'no compose file given', 'Give compose-file (files in the repository, uploaded with each release) or compose-remote (a file on the server).');
@@ -1230,7 +1230,7 @@ const restoresOnRollback = (v) => (v.restoreBackupOnRollback ?? false) && applie
  */
 async function restoreBeforeRollback(ctx, reporter) {
     const v = ctx.loaded.values;
-    const { runRestore } = await Promise.all(/* import() */[__webpack_require__.e(849), __webpack_require__.e(760), __webpack_require__.e(639)]).then(__webpack_require__.bind(__webpack_require__, 7020));
+    const { runRestore } = await Promise.all(/* import() */[__webpack_require__.e(849), __webpack_require__.e(760), __webpack_require__.e(20)]).then(__webpack_require__.bind(__webpack_require__, 7020));
     const { sqliteName } = await Promise.all(/* import() */[__webpack_require__.e(849), __webpack_require__.e(760)]).then(__webpack_require__.bind(__webpack_require__, 7760));
     const confirm = v.engine === 'sqlite' ? sqliteName(v) : v.database;
     reporter.warn(`restoring the pre-deploy backup ${v.backupId} (restore-backup-on-rollback), since migrations ran`);
@@ -1540,7 +1540,7 @@ const run_sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 async function runReleases({ reporter, face, loaded }) {
     const v = loaded.values;
     if (!v.app)
-        throw (0,load/* missing */.L)('app', face);
+        throw (0,config_layers/* missing */.LO)('app', face);
     const appDir = (0,belay_dir/* appDirFor */.wY)(loaded.values);
     const { targets, options } = (0,connection/* resolveConnection */.X)(v, face);
     const pool = new transport_pool/* ConnectionPool */.j(options, reporter);
@@ -1580,9 +1580,9 @@ async function runReleases({ reporter, face, loaded }) {
 async function runRollback({ reporter, face, loaded }) {
     const v = loaded.values;
     if (!v.app)
-        throw (0,load/* missing */.L)('app', face);
+        throw (0,config_layers/* missing */.LO)('app', face);
     if (!v.host)
-        throw (0,load/* missing */.L)('host', face);
+        throw (0,config_layers/* missing */.LO)('host', face);
     checkConfirmation(v);
     const appDir = (0,belay_dir/* appDirFor */.wY)(loaded.values);
     const check = gateSpec(v);

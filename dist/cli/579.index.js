@@ -67,7 +67,7 @@ function describeServer(url) {
 /* harmony export */   wf: () => (/* binding */ forwardedUrl)
 /* harmony export */ });
 /* harmony import */ var _config_connection_js__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(9420);
-/* harmony import */ var _config_load_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(1036);
+/* harmony import */ var _config_layers_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(1978);
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(4296);
 /* harmony import */ var _report_reporter_js__WEBPACK_IMPORTED_MODULE_5__ = __webpack_require__(4969);
 /* harmony import */ var _server_docker_js__WEBPACK_IMPORTED_MODULE_3__ = __webpack_require__(3312);
@@ -104,11 +104,11 @@ function checkDatabaseInputs(v, face) {
         return;
     }
     if (!v.host)
-        throw (0,_config_load_js__WEBPACK_IMPORTED_MODULE_1__/* .missing */ .L)('databaseUrl', face, 'it is required (or host, database and db-user, to go through SSH)');
+        throw (0,_config_layers_js__WEBPACK_IMPORTED_MODULE_1__/* .missing */ .LO)('databaseUrl', face, 'it is required (or host, database and db-user, to go through SSH)');
     if (!v.database)
-        throw (0,_config_load_js__WEBPACK_IMPORTED_MODULE_1__/* .missing */ .L)('database', face, 'it is required to reach the database through SSH');
+        throw (0,_config_layers_js__WEBPACK_IMPORTED_MODULE_1__/* .missing */ .LO)('database', face, 'it is required to reach the database through SSH');
     if (!v.dbUser)
-        throw (0,_config_load_js__WEBPACK_IMPORTED_MODULE_1__/* .missing */ .L)('dbUser', face, 'it is required to reach the database through SSH');
+        throw (0,_config_layers_js__WEBPACK_IMPORTED_MODULE_1__/* .missing */ .LO)('dbUser', face, 'it is required to reach the database through SSH');
     containerSpec(v);
 }
 /** Where the database is as the server sees it: db-host:db-port, or the address of its container. */

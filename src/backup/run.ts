@@ -3,7 +3,7 @@
  * manifest, then prune by retention. On any failure the partial is removed and nothing is pruned, so older
  * backups are exactly as they were. `belay backup list` shows what is there.
  */
-import { missing } from '../config/load.js';
+import { missing } from '../config/layers.js';
 import { formatDuration, formatSize } from '../core/duration.js';
 import { BelayError, InputError } from '../core/errors.js';
 import type { RunContext } from '../engine.js';

@@ -6,8 +6,8 @@
  * The Actions cache is reached through `CacheService`, which the action entry provides (src/github/cache.ts wraps
  * @actions/cache): capabilities never import @actions/*.
  */
-import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { Reporter } from '../report/reporter.js';
 
@@ -42,8 +42,8 @@ export interface CacheFacts {
   readonly env: Env;
   /** An Actions cache service was provided (the action face). */
   readonly service: boolean;
-  /** Keys for the local cache: hash of the Dockerfile and lockfiles. */
-  readonly keyHash: string;
+  /** Keys for the local cache: hash of the Dockerfile and lockfiles (or how to compute it, when a plan needs it). */
+  readonly keyHash: string | (() => string);
   readonly scope: string;
 }
 
@@ -88,7 +88,8 @@ export function planCache(f: CacheFacts): CachePlan {
   if (!f.service) return { kind: 'none', notice: 'no Actions cache service in this face: no layer cache' };
   const dir = join(f.env.RUNNER_TEMP ?? '/tmp', 'belay-build-cache');
   const prefix = `belay-build-${f.env.RUNNER_OS ?? 'os'}-${f.scope}-`;
-  return { kind: 'local', dir, key: prefix + f.keyHash, restoreKeys: [prefix] };
+  const keyHash = typeof f.keyHash === 'function' ? f.keyHash() : f.keyHash;
+  return { kind: 'local', dir, key: prefix + keyHash, restoreKeys: [prefix] };
 }
 
 /** Lockfiles at the root of the context that change what a build installs. */
@@ -110,8 +111,12 @@ const LOCKFILES = [
   'mix.lock',
 ];
 
-/** sha256 over the Dockerfile and the lockfiles found in the context, each named, first 16 hex digits. */
+/**
+ * sha256 over the Dockerfile and the lockfiles found in the context, each named, first 16 hex digits. node:crypto
+ * is loaded here, on first use (a dozen of Node's modules): a build without a local cache never needs it.
+ */
 export function cacheKeyHash(context: string, dockerfile: string): string {
+  const { createHash } = createRequire(import.meta.url)('node:crypto') as typeof import('node:crypto');
   const hash = createHash('sha256');
   for (const [name, path] of [['Dockerfile', dockerfile], ...LOCKFILES.map((l) => [l, join(context, l)])]) {
     if (!existsSync(path!)) continue;

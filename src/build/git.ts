@@ -18,8 +18,33 @@ interface EventPayload {
   head_commit?: { timestamp?: string };
 }
 
-export async function readGitContext(env: Env, cwd: string): Promise<GitContext> {
-  return env.GITHUB_SHA ? fromGitHub(env, cwd) : fromRepository(cwd);
+export interface GitReadOptions {
+  /** Ask for origin's default branch (a terminal build): only the `auto` tag rule uses it. Default true. */
+  readonly defaultBranch?: boolean;
+}
+
+let primed: { readonly env: Env; readonly cwd: string; readonly context: Promise<GitContext> } | undefined;
+
+/**
+ * Starts reading the git context before the build asks for it: the engine calls this while the configuration
+ * loads, so the git processes run meanwhile. The next `readGitContext` with the same env and cwd takes what was
+ * started (once); a build that never comes leaves it unread.
+ */
+export function primeGitContext(env: Env, cwd: string): void {
+  const context = env.GITHUB_SHA ? fromGitHub(env, cwd) : fromRepository(cwd);
+  context.catch(() => undefined); // reported by the build that takes it, if one does
+  primed = { env, cwd, context };
+}
+
+export async function readGitContext(env: Env, cwd: string, options: GitReadOptions = {}): Promise<GitContext> {
+  const taken = primed?.env === env && primed.cwd === cwd ? primed.context : undefined;
+  primed = undefined;
+  if (env.GITHUB_SHA) return taken ?? fromGitHub(env, cwd);
+  const [context, defaultBranch] = await Promise.all([
+    taken ?? fromRepository(cwd),
+    options.defaultBranch === false ? undefined : originDefaultBranch(cwd),
+  ]);
+  return { ...context, ...(defaultBranch ? { defaultBranch } : {}) };
 }
 
 async function fromGitHub(env: Env, cwd: string): Promise<GitContext> {
@@ -66,14 +91,18 @@ async function commitTime(cwd: string, sha: string): Promise<string | undefined>
   return seconds && /^\d+$/.test(seconds) ? new Date(Number(seconds) * 1000).toISOString() : undefined;
 }
 
+/** origin's default branch, from `refs/remotes/origin/HEAD` (set by `git clone`). */
+async function originDefaultBranch(cwd: string): Promise<string | undefined> {
+  return (await git(cwd, 'symbolic-ref', '-q', 'refs/remotes/origin/HEAD'))?.replace('refs/remotes/origin/', '');
+}
+
 /**
- * A terminal build: HEAD, its time, branch and tags (one `git log`: `%D` lists `HEAD -> main, tag: v1.2.3, …`),
- * origin's default branch and URL, asked at once.
+ * A terminal build: HEAD, its time, branch and tags (one `git log`: `%D` lists `HEAD -> main, tag: v1.2.3, …`) and
+ * origin's URL, asked at once (origin's default branch is asked beside them, by readGitContext, when needed).
  */
 async function fromRepository(cwd: string): Promise<GitContext> {
-  const [head, originHead, origin] = await Promise.all([
+  const [head, origin] = await Promise.all([
     git(cwd, 'log', '-1', '--no-show-signature', '--format=%H %ct%n%D', 'HEAD'),
-    git(cwd, 'symbolic-ref', '-q', 'refs/remotes/origin/HEAD'),
     git(cwd, 'config', '--get', 'remote.origin.url'),
   ]);
   const [first, decorations = ''] = head?.split('\n') ?? [];
@@ -87,7 +116,6 @@ async function fromRepository(cwd: string): Promise<GitContext> {
     ...(sha ? { sha } : {}),
     ...(ref ? { ref } : {}),
     ...(tagList.length ? { tagsAtHead: tagList } : {}),
-    ...(originHead ? { defaultBranch: originHead.replace('refs/remotes/origin/', '') } : {}),
     ...(seconds ? { commitTime: new Date(Number(seconds) * 1000).toISOString() } : {}),
     ...(source ? { sourceUrl: source, repositoryName: source.split('/').pop()! } : {}),
   };

@@ -2,7 +2,6 @@
  * Image names and the typed inputs of build-image: repositories (`ghcr.io/owner/app`), `NAME=value` lines
  * (build-args, labels) and build secrets (`id=value`, never echoed).
  */
-import { z } from 'zod';
 import { fail, splitList, type InputSpec } from '../config/define.js';
 
 export interface ImageName {
@@ -46,7 +45,7 @@ export const imageList: InputSpec<ImageName[]> = {
   kind: 'image list',
   description:
     'Image repository (or several, one per line or comma-separated) to tag and push, without a tag: `ghcr.io/owner/app`, `registry.example.com:5000/app`, `owner/app` (Docker Hub).',
-  type: z.string().transform((s, ctx) => {
+  parse: (s, ctx) => {
     const images: ImageName[] = [];
     for (const item of splitList(s)) {
       const parsed = parseImageName(item);
@@ -55,7 +54,7 @@ export const imageList: InputSpec<ImageName[]> = {
     }
     if (images.length === 0) return fail(ctx, 'no image given', 'Set it to a repository, like ghcr.io/owner/app.');
     return images;
-  }),
+  },
 };
 
 /**
@@ -69,7 +68,7 @@ export function keyValueLines(
 ): InputSpec<[string, string][]> {
   return {
     ...spec,
-    type: z.string().transform((s, ctx) => {
+    parse: (s, ctx) => {
       const trimmed = s.trim();
       if (trimmed.startsWith('{')) {
         try {
@@ -94,6 +93,6 @@ export function keyValueLines(
         pairs.push([key, line.slice(eq + 1)]);
       }
       return pairs;
-    }),
+    },
   };
 }

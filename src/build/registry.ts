@@ -4,8 +4,6 @@
  * stdin (`docker login --password-stdin`); the user's own docker config is never written to.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { request as httpRequest } from 'node:http';
-import { request as httpsRequest } from 'node:https';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cmd } from '../core/command.js';
@@ -124,13 +122,32 @@ interface Answer {
   readonly body: string;
 }
 
+type Send = (typeof import('node:http'))['request'];
+const clients = new Map<string, Promise<Send>>();
+
+/** node:http or node:https (which brings TLS, some milliseconds to load), loaded when first needed, once. */
+function client(protocol: string): Promise<Send> {
+  let send = clients.get(protocol);
+  if (!send) {
+    send =
+      protocol === 'https:' ? import('node:https').then((m) => m.request) : import('node:http').then((m) => m.request);
+    clients.set(protocol, send);
+  }
+  return send;
+}
+
+/** Loads the HTTP client `registryDigest(image, …)` asks with first, so that it is ready when a push is done. */
+export function prepareRegistryDigest(image: ImageName): void {
+  client(isLoopback(apiHost(image.registry)) ? 'http:' : 'https:').catch(() => undefined);
+}
+
 /**
  * One HTTP request with node:http(s). Not fetch: Node loads its fetch implementation on first use, which costs
  * more than the whole registry check on a no-change rebuild.
  */
-function request(url: string, method: 'HEAD' | 'GET', headers: Record<string, string>): Promise<Answer> {
+async function request(url: string, method: 'HEAD' | 'GET', headers: Record<string, string>): Promise<Answer> {
   const target = new URL(url);
-  const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
+  const send = await client(target.protocol);
   return new Promise((resolve, reject) => {
     const req = send(target, { method, headers, timeout: 15_000 }, (res) => {
       const chunks: Buffer[] = [];

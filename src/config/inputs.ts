@@ -2,7 +2,6 @@
  * Every input belay has, declared once. action.yml input lists, the README tables, CLI flags, BELAY_* variables
  * and belay.yml keys all come from this table (the names are the kebab-case form of the keys).
  */
-import { z } from 'zod';
 import { parseHost, type HostSpec } from '../core/hosts.js';
 import { imageList, keyValueLines } from '../build/refs.js';
 import { boolean, duration, fail, integer, oneOf, size, splitList, text, type InputSpec } from './define.js';
@@ -11,7 +10,7 @@ const hostList: InputSpec<HostSpec[]> = {
   kind: 'host list',
   description:
     'Server(s) to reach: one per line or comma-separated, each `host`, `host:port` or `user@host:port` (a user or port written here wins over `user` and `port`).',
-  type: z.string().transform((s, ctx) => {
+  parse: (s, ctx) => {
     const hosts: HostSpec[] = [];
     for (const item of splitList(s)) {
       const parsed = parseHost(item);
@@ -22,25 +21,25 @@ const hostList: InputSpec<HostSpec[]> = {
     if (hosts.length === 0)
       return fail(ctx, 'no host given', 'Set it to the server to reach, like deploy@203.0.113.7.');
     return hosts;
-  }),
+  },
 };
 
 const singleHost: InputSpec<HostSpec | undefined> = {
   kind: 'host',
   description: 'Bastion to reach the servers through (`user@host:port`); the same key and host-key rules apply to it.',
-  type: z.string().transform((s, ctx) => {
+  parse: (s, ctx) => {
     if (s.trim() === '') return undefined;
     const parsed = parseHost(s);
     if ('problem' in parsed) return fail(ctx, parsed.problem, 'Write it as host, host:port or user@host:port.');
     return parsed;
-  }),
+  },
 };
 
 const fingerprints: InputSpec<string[]> = {
   kind: 'fingerprints',
   description:
     'Expected host key fingerprint(s), `SHA256:…` as printed by `ssh-keygen -lf`; an alternative to known-hosts.',
-  type: z.string().transform((s, ctx) => {
+  parse: (s, ctx) => {
     const list = splitList(s);
     for (const fp of list) {
       if (!/^SHA256:[A-Za-z0-9+/]{43}=?$/.test(fp)) {
@@ -52,7 +51,7 @@ const fingerprints: InputSpec<string[]> = {
       }
     }
     return list.map((fp) => fp.replace(/=$/, ''));
-  }),
+  },
 };
 
 /** What health-check checks; deploy offers the same inputs with a `health-` prefix for its gate. */
@@ -105,7 +104,7 @@ const appName: InputSpec<string> = {
   kind: 'name',
   description:
     'Name of the app: the compose project on the server (db-service is looked up in it) and the name in release and backup records.',
-  type: z.string().transform((s, ctx) => {
+  parse: (s, ctx) => {
     const name = s.trim();
     if (!/^[a-z0-9][a-z0-9_-]*$/.test(name)) {
       return fail(
@@ -115,7 +114,7 @@ const appName: InputSpec<string> = {
       );
     }
     return name;
-  }),
+  },
 };
 
 const databaseUrl: InputSpec<string> = {
@@ -124,14 +123,14 @@ const databaseUrl: InputSpec<string> = {
     'Database to check, as seen from the server: `postgres://user:password@127.0.0.1:5432/db` or `sqlite:///srv/app/data.db`.',
   secret: true,
   // The value is never echoed: it holds a password.
-  type: z.string().transform((s, ctx) => {
+  parse: (s, ctx) => {
     if (/^(postgres|postgresql):\/\/[^\s]+$/.test(s.trim()) || /^sqlite:[^\s]+$/.test(s.trim())) return s.trim();
     return fail(
       ctx,
       'the value is not a postgres:// or sqlite: URL',
       'Write it like postgres://user:password@127.0.0.1:5432/app or sqlite:///srv/app/data.db.',
     );
-  }),
+  },
 };
 
 export const INPUTS = {
@@ -352,20 +351,20 @@ export const INPUTS = {
     kind: 'user@host:dir',
     description:
       "Second SSH host to copy the new backup to, as `user@host:dir` or `user@host:port:dir` (dir relative to that user's home; the copy goes in `<dir>/<app>` with its manifest). Reached from the runner with the same ssh-key and known-hosts / host-fingerprint rules, not through jump-host.",
-    type: z.string().transform((s, ctx) => {
+    parse: (s, ctx) => {
       if (s.trim() === '') return undefined;
       const m = /^(?:([^@\s]+)@)?(\[[^\]]+\]|[^:@\s[\]]+)(?::(\d+))?:(.+)$/.exec(s.trim());
       if (!m) return fail(ctx, `"${s.trim()}" is not user@host:dir`, 'Write it like backup@203.0.113.9:belay-backups.');
       const parsed = parseHost(`${m[1] ? `${m[1]}@` : ''}${m[2]}${m[3] ? `:${m[3]}` : ''}`);
       if ('problem' in parsed) return fail(ctx, parsed.problem, 'Write it like backup@203.0.113.9:belay-backups.');
       return { ...parsed, dir: m[4]!.trim() };
-    }),
+    },
   } as InputSpec<(HostSpec & { dir: string }) | undefined>,
   encryptTo: {
     kind: 'age recipients',
     description:
       'age recipients (`age1…`, from `age-keygen`), one per line: every copy leaving the server is encrypted to them (`<id>.dump.age`; `age -d -i key.txt` decrypts it). Lines starting with # are ignored.',
-    type: z.string().transform((s, ctx) => {
+    parse: (s, ctx) => {
       const recipients = s
         .split('\n')
         .map((line) => line.trim())
@@ -388,7 +387,7 @@ export const INPUTS = {
         }
       }
       return recipients;
-    }),
+    },
   } as InputSpec<string[]>,
   allowUnencryptedOffsite: boolean({
     description:
@@ -558,7 +557,7 @@ export const INPUTS = {
 } satisfies Record<string, InputSpec<unknown>>;
 
 export type InputKey = keyof typeof INPUTS;
-export type Values = { [K in InputKey]: z.output<(typeof INPUTS)[K]['type']> };
+export type Values = { [K in InputKey]: ReturnType<(typeof INPUTS)[K]['parse']> };
 
 /** `sshKey` → `ssh-key`: the one name used for inputs, flags and belay.yml keys. */
 export function inputName(key: string): string {

@@ -6,7 +6,7 @@
  */
 import { resolveConnection } from '../config/connection.js';
 import type { Face } from '../config/load.js';
-import { missing } from '../config/load.js';
+import { missing } from '../config/layers.js';
 import type { Values } from '../config/inputs.js';
 import { InputError } from '../core/errors.js';
 import { secretsOfUrl, type Reporter } from '../report/reporter.js';

@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { resolveConnection } from '../config/connection.js';
-import { missing } from '../config/load.js';
+import { missing } from '../config/layers.js';
 import { cmd, render } from '../core/command.js';
 import { formatDuration } from '../core/duration.js';
 import { BelayError, InputError } from '../core/errors.js';

@@ -1,6 +1,6 @@
 /** `belay health` / the health-check action: inputs → checkHealth → outputs, summary and a verdict. */
 import { resolveConnection } from '../config/connection.js';
-import { missing } from '../config/load.js';
+import { missing } from '../config/layers.js';
 import { formatDuration } from '../core/duration.js';
 import type { RunContext } from '../engine.js';
 import { markdownTable, secretsOfUrl } from '../report/reporter.js';

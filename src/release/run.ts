@@ -9,7 +9,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { missing } from '../config/load.js';
+import { missing } from '../config/layers.js';
 import { formatDuration } from '../core/duration.js';
 import { InputError } from '../core/errors.js';
 import type { RunContext } from '../engine.js';

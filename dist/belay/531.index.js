@@ -1,11 +1,220 @@
 import { fileURLToPath as __belayPath } from 'node:url';
 const __filename = __belayPath(import.meta.url);
 const __dirname = __filename.slice(0, __filename.lastIndexOf('/'));
-export const id = 391;
-export const ids = [391];
+export const id = 531;
+export const ids = [531,396];
 export const modules = {
 
-/***/ 9391:
+/***/ 396:
+/***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
+
+__webpack_require__.r(__webpack_exports__);
+/* harmony export */ __webpack_require__.d(__webpack_exports__, {
+/* harmony export */   primeGitContext: () => (/* binding */ primeGitContext),
+/* harmony export */   readGitContext: () => (/* binding */ readGitContext),
+/* harmony export */   webUrl: () => (/* binding */ webUrl)
+/* harmony export */ });
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(3024);
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__webpack_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var _core_command_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(6102);
+/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(4296);
+/* harmony import */ var _process_js__WEBPACK_IMPORTED_MODULE_3__ = __webpack_require__(9853);
+/**
+ * The git context of a build. On GitHub it is what the runner says (GITHUB_REF, GITHUB_SHA, GITHUB_EVENT_NAME and
+ * the event payload at GITHUB_EVENT_PATH, read the way docker/metadata-action reads them); in a terminal it is read
+ * from the repository with git. Whatever cannot be known is left out, and the tag rules that need it give no tag.
+ */
+
+
+
+
+let primed;
+/**
+ * Starts reading the git context before the build asks for it: the engine calls this while the configuration
+ * loads, so the git processes run meanwhile. The next `readGitContext` with the same env and cwd takes what was
+ * started (once); a build that never comes leaves it unread.
+ */
+function primeGitContext(env, cwd) {
+    const context = env.GITHUB_SHA ? fromGitHub(env, cwd) : fromRepository(cwd);
+    context.catch(() => undefined); // reported by the build that takes it, if one does
+    primed = { env, cwd, context };
+}
+async function readGitContext(env, cwd, options = {}) {
+    const taken = primed?.env === env && primed.cwd === cwd ? primed.context : undefined;
+    primed = undefined;
+    if (env.GITHUB_SHA)
+        return taken ?? fromGitHub(env, cwd);
+    const [context, defaultBranch] = await Promise.all([
+        taken ?? fromRepository(cwd),
+        options.defaultBranch === false ? undefined : originDefaultBranch(cwd),
+    ]);
+    return { ...context, ...(defaultBranch ? { defaultBranch } : {}) };
+}
+async function fromGitHub(env, cwd) {
+    let event = {};
+    if (env.GITHUB_EVENT_PATH) {
+        try {
+            event = JSON.parse((0,node_fs__WEBPACK_IMPORTED_MODULE_0__.readFileSync)(env.GITHUB_EVENT_PATH, 'utf8'));
+        }
+        catch (err) {
+            throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .BelayError */ .oT(`Cannot read the GitHub event payload ${env.GITHUB_EVENT_PATH} (${err.message}); the runner writes it, so this runner is broken.`);
+        }
+    }
+    const ref = env.GITHUB_REF;
+    const prFromRef = /^refs\/pull\/(\d+)\//.exec(ref ?? '')?.[1];
+    const pr = event.pull_request?.number ?? (prFromRef ? Number(prFromRef) : undefined);
+    const repository = env.GITHUB_REPOSITORY;
+    const server = env.GITHUB_SERVER_URL ?? 'https://github.com';
+    // A pull request builds GitHub's merge commit; the head commit is the one its author knows.
+    const sha = event.pull_request?.head?.sha ?? env.GITHUB_SHA;
+    const defaultBranch = event.repository?.default_branch;
+    const name = event.repository?.name ?? repository?.split('/')[1];
+    const created = (sha ? await commitTime(cwd, sha) : undefined) ?? event.head_commit?.timestamp;
+    return {
+        ...(sha ? { sha } : {}),
+        ...(ref ? { ref } : {}),
+        ...(env.GITHUB_EVENT_NAME ? { event: env.GITHUB_EVENT_NAME } : {}),
+        ...(defaultBranch ? { defaultBranch } : {}),
+        ...(pr !== undefined ? { pullRequest: pr } : {}),
+        ...(created ? { commitTime: new Date(created).toISOString() } : {}),
+        ...(repository ? { sourceUrl: `${server}/${repository}` } : {}),
+        ...(name ? { repositoryName: name } : {}),
+    };
+}
+const git = (cwd, ...args) => (0,_process_js__WEBPACK_IMPORTED_MODULE_3__/* .runCommand */ .d)((0,_core_command_js__WEBPACK_IMPORTED_MODULE_1__/* .cmd */ .HW)('git', ...args), { cwd, env: { GIT_TERMINAL_PROMPT: '0' } }).then((r) => (r.code === 0 ? r.stdout.trim() : undefined), () => undefined);
+async function commitTime(cwd, sha) {
+    const seconds = await git(cwd, 'show', '-s', '--format=%ct', sha);
+    return seconds && /^\d+$/.test(seconds) ? new Date(Number(seconds) * 1000).toISOString() : undefined;
+}
+/** origin's default branch, from `refs/remotes/origin/HEAD` (set by `git clone`). */
+async function originDefaultBranch(cwd) {
+    return (await git(cwd, 'symbolic-ref', '-q', 'refs/remotes/origin/HEAD'))?.replace('refs/remotes/origin/', '');
+}
+/**
+ * A terminal build: HEAD, its time, branch and tags (one `git log`: `%D` lists `HEAD -> main, tag: v1.2.3, …`) and
+ * origin's URL, asked at once (origin's default branch is asked beside them, by readGitContext, when needed).
+ */
+async function fromRepository(cwd) {
+    const [head, origin] = await Promise.all([
+        git(cwd, 'log', '-1', '--no-show-signature', '--format=%H %ct%n%D', 'HEAD'),
+        git(cwd, 'config', '--get', 'remote.origin.url'),
+    ]);
+    const [first, decorations = ''] = head?.split('\n') ?? [];
+    const [sha, seconds] = first?.split(' ') ?? [];
+    const names = decorations.split(', ').filter(Boolean);
+    const branch = names.find((n) => n.startsWith('HEAD -> '))?.slice(8);
+    const tagList = names.filter((n) => n.startsWith('tag: ')).map((n) => n.slice(5));
+    const ref = branch ? `refs/heads/${branch}` : tagList[0] ? `refs/tags/${tagList[0]}` : undefined;
+    const source = origin ? webUrl(origin) : undefined;
+    return {
+        ...(sha ? { sha } : {}),
+        ...(ref ? { ref } : {}),
+        ...(tagList.length ? { tagsAtHead: tagList } : {}),
+        ...(seconds ? { commitTime: new Date(Number(seconds) * 1000).toISOString() } : {}),
+        ...(source ? { sourceUrl: source, repositoryName: source.split('/').pop() } : {}),
+    };
+}
+/** `git@github.com:o/r.git` or `https://user:token@github.com/o/r.git` → `https://github.com/o/r` (no credentials). */
+function webUrl(remote) {
+    const scp = /^[\w.-]+@([\w.-]+):(.+?)(\.git)?\/?$/.exec(remote);
+    if (scp)
+        return `https://${scp[1]}/${scp[2]}`;
+    try {
+        const url = new URL(remote);
+        if (!['https:', 'http:', 'ssh:', 'git:'].includes(url.protocol))
+            return undefined;
+        return `https://${url.hostname}${url.pathname.replace(/\.git\/?$/, '').replace(/\/$/, '')}`;
+    }
+    catch {
+        return undefined;
+    }
+}
+
+
+/***/ }),
+
+/***/ 9853:
+/***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
+
+/* harmony export */ __webpack_require__.d(__webpack_exports__, {
+/* harmony export */   S: () => (/* binding */ shown),
+/* harmony export */   d: () => (/* binding */ runCommand)
+/* harmony export */ });
+/* harmony import */ var node_child_process__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(1421);
+/* harmony import */ var node_child_process__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__webpack_require__.n(node_child_process__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var _core_command_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(6102);
+/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(4296);
+/**
+ * Runs a local command (docker, git) from its argv, with no shell in between: a value a user typed is one argv
+ * element and nothing else. Secrets reach the child only through its environment (`--secret id=…,env=…`) or its
+ * standard input (`docker login --password-stdin`), never its argv. Output is kept and, when asked, streamed line
+ * by line.
+ */
+
+
+
+/** The command line as a person would type it, for messages (every word quoted by the one quoting function). */
+const shown = (command) => (0,_core_command_js__WEBPACK_IMPORTED_MODULE_1__/* .render */ .XX)(command);
+function runCommand(command, options = {}) {
+    if (command.kind !== 'argv')
+        throw new Error('runCommand runs a simple command, without a shell');
+    const [program, ...args] = command.argv;
+    const env = { ...process.env, ...command.env, ...options.env };
+    for (const [k, v] of Object.entries(env))
+        if (v === undefined)
+            delete env[k];
+    return new Promise((resolve, reject) => {
+        const child = (0,node_child_process__WEBPACK_IMPORTED_MODULE_0__.spawn)(program, args, { cwd: options.cwd, env, stdio: ['pipe', 'pipe', 'pipe'] });
+        const out = [];
+        const err = [];
+        const lines = [];
+        const splitter = () => {
+            let partial = '';
+            return {
+                push(chunk) {
+                    const text = partial + chunk.toString('utf8');
+                    const parts = text.split(/\r?\n/);
+                    partial = parts.pop();
+                    for (const line of parts)
+                        emit(line);
+                },
+                end() {
+                    if (partial)
+                        emit(partial);
+                    partial = '';
+                },
+            };
+        };
+        const emit = (line) => {
+            lines.push(line);
+            options.onLine?.(line);
+        };
+        const so = splitter();
+        const se = splitter();
+        child.stdout.on('data', (c) => (out.push(c), so.push(c)));
+        child.stderr.on('data', (c) => (err.push(c), se.push(c)));
+        child.on('error', (e) => reject(new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .BelayError */ .oT(e.code === 'ENOENT'
+            ? `${program} is not installed here (not found on PATH). Install it, or run belay where it is.`
+            : `Could not run ${program}: ${e.message}.`)));
+        child.on('close', (code) => {
+            so.end();
+            se.end();
+            resolve({
+                code: code ?? 255,
+                stdout: Buffer.concat(out).toString('utf8'),
+                stderr: Buffer.concat(err).toString('utf8'),
+                lines,
+            });
+        });
+        child.stdin.on('error', () => undefined);
+        child.stdin.end(options.stdin);
+    });
+}
+
+
+/***/ }),
+
+/***/ 5560:
 /***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
 
 // ESM COMPAT FLAG
@@ -13,8 +222,10 @@ __webpack_require__.r(__webpack_exports__);
 
 // EXPORTS
 __webpack_require__.d(__webpack_exports__, {
+  buildxPlugin: () => (/* binding */ buildxPlugin),
   detectBuilder: () => (/* binding */ detectBuilder),
-  runBuild: () => (/* binding */ runBuild)
+  runBuild: () => (/* binding */ runBuild),
+  viaPlugin: () => (/* binding */ viaPlugin)
 });
 
 // EXTERNAL MODULE: external "node:fs"
@@ -25,10 +236,10 @@ var external_node_os_ = __webpack_require__(8161);
 var external_node_path_ = __webpack_require__(6760);
 // EXTERNAL MODULE: ./src/config/define.ts
 var config_define = __webpack_require__(8279);
-// EXTERNAL MODULE: ./src/config/load.ts
-var load = __webpack_require__(1036);
+// EXTERNAL MODULE: ./src/config/layers.ts
+var config_layers = __webpack_require__(9597);
 // EXTERNAL MODULE: ./src/core/command.ts
-var core_command = __webpack_require__(6102);
+var command = __webpack_require__(6102);
 // EXTERNAL MODULE: ./src/core/duration.ts
 var duration = __webpack_require__(8571);
 // EXTERNAL MODULE: ./src/core/errors.ts
@@ -73,7 +284,7 @@ function buildxCommand(spec, metadataFile, cache) {
     else if (spec.platforms.length <= 1)
         args.push('--load');
     args.push(spec.context);
-    return (0,core_command/* cmd */.HW)('docker', ...args);
+    return (0,command/* cmd */.HW)('docker', ...args);
 }
 /** The legacy builder, when buildx is missing: no secrets, one platform, then one `docker push` per reference. */
 function classicBuildCommand(spec) {
@@ -81,9 +292,9 @@ function classicBuildCommand(spec) {
     if (spec.platforms.length === 1)
         args.push('--platform', spec.platforms[0]);
     args.push(spec.context);
-    return (0,core_command/* cmd */.HW)('docker', ...args);
+    return (0,command/* cmd */.HW)('docker', ...args);
 }
-const pushCommand = (ref) => (0,core_command/* cmd */.HW)('docker', 'push', ref);
+const pushCommand = (ref) => (0,command/* cmd */.HW)('docker', 'push', ref);
 /** The environment variable that carries build secret number `i` to buildx. */
 const secretVariable = (i) => `BELAY_BUILD_SECRET_${i}`;
 
@@ -131,179 +342,16 @@ function lineOfStep(dockerfile, step) {
     return index >= 0 ? index + 1 : undefined;
 }
 
-// EXTERNAL MODULE: external "node:child_process"
-var external_node_child_process_ = __webpack_require__(1421);
-;// CONCATENATED MODULE: ./src/build/process.ts
-/**
- * Runs a local command (docker, git) from its argv, with no shell in between: a value a user typed is one argv
- * element and nothing else. Secrets reach the child only through its environment (`--secret id=…,env=…`) or its
- * standard input (`docker login --password-stdin`), never its argv. Output is kept and, when asked, streamed line
- * by line.
- */
-
-
-
-/** The command line as a person would type it, for messages (every word quoted by the one quoting function). */
-const shown = (command) => (0,core_command/* render */.XX)(command);
-function runCommand(command, options = {}) {
-    if (command.kind !== 'argv')
-        throw new Error('runCommand runs a simple command, without a shell');
-    const [program, ...args] = command.argv;
-    const env = { ...process.env, ...command.env, ...options.env };
-    for (const [k, v] of Object.entries(env))
-        if (v === undefined)
-            delete env[k];
-    return new Promise((resolve, reject) => {
-        const child = (0,external_node_child_process_.spawn)(program, args, { cwd: options.cwd, env, stdio: ['pipe', 'pipe', 'pipe'] });
-        const out = [];
-        const err = [];
-        const lines = [];
-        const splitter = () => {
-            let partial = '';
-            return {
-                push(chunk) {
-                    const text = partial + chunk.toString('utf8');
-                    const parts = text.split(/\r?\n/);
-                    partial = parts.pop();
-                    for (const line of parts)
-                        emit(line);
-                },
-                end() {
-                    if (partial)
-                        emit(partial);
-                    partial = '';
-                },
-            };
-        };
-        const emit = (line) => {
-            lines.push(line);
-            options.onLine?.(line);
-        };
-        const so = splitter();
-        const se = splitter();
-        child.stdout.on('data', (c) => (out.push(c), so.push(c)));
-        child.stderr.on('data', (c) => (err.push(c), se.push(c)));
-        child.on('error', (e) => reject(new errors/* BelayError */.oT(e.code === 'ENOENT'
-            ? `${program} is not installed here (not found on PATH). Install it, or run belay where it is.`
-            : `Could not run ${program}: ${e.message}.`)));
-        child.on('close', (code) => {
-            so.end();
-            se.end();
-            resolve({
-                code: code ?? 255,
-                stdout: Buffer.concat(out).toString('utf8'),
-                stderr: Buffer.concat(err).toString('utf8'),
-                lines,
-            });
-        });
-        child.stdin.on('error', () => undefined);
-        child.stdin.end(options.stdin);
-    });
-}
-
-;// CONCATENATED MODULE: ./src/build/git.ts
-/**
- * The git context of a build. On GitHub it is what the runner says (GITHUB_REF, GITHUB_SHA, GITHUB_EVENT_NAME and
- * the event payload at GITHUB_EVENT_PATH, read the way docker/metadata-action reads them); in a terminal it is read
- * from the repository with git. Whatever cannot be known is left out, and the tag rules that need it give no tag.
- */
-
-
-
-
-async function readGitContext(env, cwd) {
-    return env.GITHUB_SHA ? fromGitHub(env, cwd) : fromRepository(cwd);
-}
-async function fromGitHub(env, cwd) {
-    let event = {};
-    if (env.GITHUB_EVENT_PATH) {
-        try {
-            event = JSON.parse((0,external_node_fs_.readFileSync)(env.GITHUB_EVENT_PATH, 'utf8'));
-        }
-        catch (err) {
-            throw new errors/* BelayError */.oT(`Cannot read the GitHub event payload ${env.GITHUB_EVENT_PATH} (${err.message}); the runner writes it, so this runner is broken.`);
-        }
-    }
-    const ref = env.GITHUB_REF;
-    const prFromRef = /^refs\/pull\/(\d+)\//.exec(ref ?? '')?.[1];
-    const pr = event.pull_request?.number ?? (prFromRef ? Number(prFromRef) : undefined);
-    const repository = env.GITHUB_REPOSITORY;
-    const server = env.GITHUB_SERVER_URL ?? 'https://github.com';
-    // A pull request builds GitHub's merge commit; the head commit is the one its author knows.
-    const sha = event.pull_request?.head?.sha ?? env.GITHUB_SHA;
-    const defaultBranch = event.repository?.default_branch;
-    const name = event.repository?.name ?? repository?.split('/')[1];
-    const created = (sha ? await commitTime(cwd, sha) : undefined) ?? event.head_commit?.timestamp;
-    return {
-        ...(sha ? { sha } : {}),
-        ...(ref ? { ref } : {}),
-        ...(env.GITHUB_EVENT_NAME ? { event: env.GITHUB_EVENT_NAME } : {}),
-        ...(defaultBranch ? { defaultBranch } : {}),
-        ...(pr !== undefined ? { pullRequest: pr } : {}),
-        ...(created ? { commitTime: new Date(created).toISOString() } : {}),
-        ...(repository ? { sourceUrl: `${server}/${repository}` } : {}),
-        ...(name ? { repositoryName: name } : {}),
-    };
-}
-const git = (cwd, ...args) => runCommand((0,core_command/* cmd */.HW)('git', ...args), { cwd, env: { GIT_TERMINAL_PROMPT: '0' } }).then((r) => (r.code === 0 ? r.stdout.trim() : undefined), () => undefined);
-async function commitTime(cwd, sha) {
-    const seconds = await git(cwd, 'show', '-s', '--format=%ct', sha);
-    return seconds && /^\d+$/.test(seconds) ? new Date(Number(seconds) * 1000).toISOString() : undefined;
-}
-/**
- * A terminal build: HEAD, its time, branch and tags (one `git log`: `%D` lists `HEAD -> main, tag: v1.2.3, …`),
- * origin's default branch and URL, asked at once.
- */
-async function fromRepository(cwd) {
-    const [head, originHead, origin] = await Promise.all([
-        git(cwd, 'log', '-1', '--no-show-signature', '--format=%H %ct%n%D', 'HEAD'),
-        git(cwd, 'symbolic-ref', '-q', 'refs/remotes/origin/HEAD'),
-        git(cwd, 'config', '--get', 'remote.origin.url'),
-    ]);
-    const [first, decorations = ''] = head?.split('\n') ?? [];
-    const [sha, seconds] = first?.split(' ') ?? [];
-    const names = decorations.split(', ').filter(Boolean);
-    const branch = names.find((n) => n.startsWith('HEAD -> '))?.slice(8);
-    const tagList = names.filter((n) => n.startsWith('tag: ')).map((n) => n.slice(5));
-    const ref = branch ? `refs/heads/${branch}` : tagList[0] ? `refs/tags/${tagList[0]}` : undefined;
-    const source = origin ? webUrl(origin) : undefined;
-    return {
-        ...(sha ? { sha } : {}),
-        ...(ref ? { ref } : {}),
-        ...(tagList.length ? { tagsAtHead: tagList } : {}),
-        ...(originHead ? { defaultBranch: originHead.replace('refs/remotes/origin/', '') } : {}),
-        ...(seconds ? { commitTime: new Date(Number(seconds) * 1000).toISOString() } : {}),
-        ...(source ? { sourceUrl: source, repositoryName: source.split('/').pop() } : {}),
-    };
-}
-/** `git@github.com:o/r.git` or `https://user:token@github.com/o/r.git` → `https://github.com/o/r` (no credentials). */
-function webUrl(remote) {
-    const scp = /^[\w.-]+@([\w.-]+):(.+?)(\.git)?\/?$/.exec(remote);
-    if (scp)
-        return `https://${scp[1]}/${scp[2]}`;
-    try {
-        const url = new URL(remote);
-        if (!['https:', 'http:', 'ssh:', 'git:'].includes(url.protocol))
-            return undefined;
-        return `https://${url.hostname}${url.pathname.replace(/\.git\/?$/, '').replace(/\/$/, '')}`;
-    }
-    catch {
-        return undefined;
-    }
-}
-
-// EXTERNAL MODULE: external "node:http"
-var external_node_http_ = __webpack_require__(7067);
-// EXTERNAL MODULE: external "node:https"
-var external_node_https_ = __webpack_require__(4708);
+// EXTERNAL MODULE: ./src/build/git.ts
+var build_git = __webpack_require__(396);
+// EXTERNAL MODULE: ./src/build/process.ts
+var build_process = __webpack_require__(9853);
 ;// CONCATENATED MODULE: ./src/build/registry.ts
 /**
  * The registry side of a build: log in before, log out after, and ask the registry which manifest a pushed tag
  * names. Credentials live in a temporary DOCKER_CONFIG folder (0700, removed afterwards) and reach docker on
  * stdin (`docker login --password-stdin`); the user's own docker config is never written to.
  */
-
-
 
 
 
@@ -337,7 +385,7 @@ async function loginConfig(credentials, env) {
                 (0,external_node_fs_.symlinkSync)((0,external_node_path_.join)(base, sub), (0,external_node_path_.join)(dir, sub));
         }
         const dockerEnv = { DOCKER_CONFIG: dir };
-        const login = await runCommand((0,core_command/* cmd */.HW)('docker', 'login', '--username', credentials.username, '--password-stdin', credentials.registry), { env: dockerEnv, stdin: credentials.password });
+        const login = await (0,build_process/* runCommand */.d)((0,command/* cmd */.HW)('docker', 'login', '--username', credentials.username, '--password-stdin', credentials.registry), { env: dockerEnv, stdin: credentials.password });
         if (login.code !== 0) {
             const why = (login.stderr.trim().split('\n').pop() ?? '').replace(/^Error response from daemon:\s*/, '');
             throw new errors/* BelayError */.oT(`Login to ${credentials.registry} as ${credentials.username} failed: ${why || `docker login exited with ${login.code}`}. ` +
@@ -347,7 +395,7 @@ async function loginConfig(credentials, env) {
             env: dockerEnv,
             credentials,
             close: async () => {
-                await runCommand((0,core_command/* cmd */.HW)('docker', 'logout', credentials.registry), { env: dockerEnv }).catch(() => undefined);
+                await (0,build_process/* runCommand */.d)((0,command/* cmd */.HW)('docker', 'logout', credentials.registry), { env: dockerEnv }).catch(() => undefined);
                 remove();
             },
         };
@@ -387,13 +435,28 @@ async function registryDigest(image, tag, credentials) {
     }
     return { reason };
 }
+const clients = new Map();
+/** node:http or node:https (which brings TLS, some milliseconds to load), loaded when first needed, once. */
+function client(protocol) {
+    let send = clients.get(protocol);
+    if (!send) {
+        send =
+            protocol === 'https:' ? Promise.resolve(/* import() */).then(__webpack_require__.t.bind(__webpack_require__, 4708, 23)).then((m) => m.request) : Promise.resolve(/* import() */).then(__webpack_require__.t.bind(__webpack_require__, 7067, 23)).then((m) => m.request);
+        clients.set(protocol, send);
+    }
+    return send;
+}
+/** Loads the HTTP client `registryDigest(image, …)` asks with first, so that it is ready when a push is done. */
+function prepareRegistryDigest(image) {
+    client(isLoopback(apiHost(image.registry)) ? 'http:' : 'https:').catch(() => undefined);
+}
 /**
  * One HTTP request with node:http(s). Not fetch: Node loads its fetch implementation on first use, which costs
  * more than the whole registry check on a no-change rebuild.
  */
-function request(url, method, headers) {
+async function request(url, method, headers) {
     const target = new URL(url);
-    const send = target.protocol === 'https:' ? external_node_https_.request : external_node_http_.request;
+    const send = await client(target.protocol);
     return new Promise((resolve, reject) => {
         const req = send(target, { method, headers, timeout: 15_000 }, (res) => {
             const chunks = [];
@@ -607,7 +670,7 @@ function ociLabels(git, tags, imageName) {
 
 /** `docker buildx version` and `docker buildx inspect`, at once; either failing means no usable buildx. */
 async function detectBuilder(env) {
-    const run = (...args) => runCommand((0,core_command/* cmd */.HW)('docker', ...args), { env });
+    const run = (...args) => (0,build_process/* runCommand */.d)((0,command/* cmd */.HW)('docker', ...args), { env });
     const [version, inspect] = await Promise.all([run('buildx', 'version'), run('buildx', 'inspect')]);
     if (version.code !== 0 || inspect.code !== 0)
         return {};
@@ -627,7 +690,7 @@ async function runBuild({ reporter, face, loaded, cwd }) {
     const v = loaded.values;
     const env = process.env;
     if (!v.image)
-        throw (0,load/* missing */.L)('image', face);
+        throw (0,config_layers/* missing */.LO)('image', face);
     const images = v.image;
     const context = (0,external_node_path_.resolve)(cwd, v.context ?? '.');
     if (!(0,external_node_fs_.existsSync)(context) || !(0,external_node_fs_.statSync)(context).isDirectory()) {
@@ -653,9 +716,11 @@ async function runBuild({ reporter, face, loaded, cwd }) {
     // The builder's driver only matters for a cache across runs, i.e. on GitHub: elsewhere buildx is simply tried,
     // and a docker without it is detected from that first command (which saves two docker calls per build).
     const needDriver = (v.cache ?? 'auto') !== 'none' && !!env.ACTIONS_RUNTIME_TOKEN;
+    const rules = (0,config_define/* splitList */.ry)(v.tags ?? '');
     const [probed, git] = await Promise.all([
         needDriver ? detectBuilder(env) : Promise.resolve(undefined),
-        readGitContext(env, cwd),
+        // origin's default branch only decides `latest`, a tag of the `auto` rule (the default).
+        (0,build_git.readGitContext)(env, cwd, { defaultBranch: rules.length === 0 || rules.includes('auto') }),
     ]);
     let classic = probed !== undefined && !probed.buildx;
     if (classic)
@@ -664,7 +729,7 @@ async function runBuild({ reporter, face, loaded, cwd }) {
         const b = probed.buildx;
         reporter.info(`builder ${b.name} (buildx ${b.version ?? '?'}, ${b.driver} driver, BuildKit ${b.buildkit ?? '?'})`);
     }
-    const tags = deriveTags(git, (0,config_define/* splitList */.ry)(v.tags ?? ''));
+    const tags = deriveTags(git, rules);
     const refs = images.flatMap((image) => tags.map((tag) => `${image.name}:${tag}`));
     const labels = { ...ociLabels(git, tags, images[0].name), ...Object.fromEntries(v.labels ?? []) };
     const push = v.push ?? true;
@@ -687,7 +752,7 @@ async function runBuild({ reporter, face, loaded, cwd }) {
         ...(probed?.buildx ? { buildx: probed.buildx } : {}),
         env,
         service: (0,build_cache/* cacheServiceProvider */.PV)() !== undefined,
-        keyHash: (0,build_cache/* cacheKeyHash */.Cu)(context, dockerfile),
+        keyHash: () => (0,build_cache/* cacheKeyHash */.Cu)(context, dockerfile),
         scope: images[0].repository.replace(/[^A-Za-z0-9_.-]+/g, '-'),
     });
     if (cache.kind === 'none' && cache.notice)
@@ -699,9 +764,13 @@ async function runBuild({ reporter, face, loaded, cwd }) {
             reporter.info(`logged in to ${credentials.registry} as ${credentials.username}`);
         const restored = cache.kind === 'local' ? await (0,build_cache/* restoreLocalCache */.k)(cache, reporter) : undefined;
         const secretEnv = Object.fromEntries(secrets.map(([, value], i) => [secretVariable(i), value]));
+        // The registry is asked for the digest once the push is done: its HTTP client loads while the build runs.
+        if (push)
+            prepareRegistryDigest(images[0]);
+        const plugin = classic ? undefined : buildxPlugin({ ...env, ...docker.env });
         let built = classic
             ? undefined
-            : await buildWithBuildx(spec, temp, cache, { ...docker.env, ...secretEnv }, reporter);
+            : await buildWithBuildx(spec, temp, cache, { ...docker.env, ...secretEnv }, reporter, plugin);
         if (built && 'failed' in built && !built.log.some((l) => /^#\d+ /.test(l)) && !(await hasBuildx(docker.env))) {
             classic = true;
             useClassic(secrets.length, platforms.length, reporter);
@@ -750,12 +819,56 @@ async function runBuild({ reporter, face, loaded, cwd }) {
         await docker.close();
     }
 }
+/** Where the docker CLI looks for its plugins, in its order (the first folder holding one wins), after the config's. */
+const SYSTEM_PLUGIN_DIRS = [
+    '/usr/local/lib/docker/cli-plugins',
+    '/usr/local/libexec/docker/cli-plugins',
+    '/usr/lib/docker/cli-plugins',
+    '/usr/libexec/docker/cli-plugins',
+];
+/**
+ * The buildx binary `docker buildx` would run, found where the docker CLI finds it. Run directly (buildx's
+ * standalone mode: the same arguments, without `docker`), it spares the docker CLI starting and asking the plugin
+ * for its metadata before the plugin starts again to build, some 30 ms a build. Undefined, and `docker buildx` is
+ * run as it is, wherever docker could look elsewhere (folders named in its config.json, as Docker Desktop does, or
+ * by a DOCKER_CLI_PLUGIN* variable), on Windows, or when no executable plugin is there.
+ */
+function buildxPlugin(env) {
+    if (process.platform === 'win32' || Object.keys(env).some((k) => k.startsWith('DOCKER_CLI_PLUGIN')))
+        return undefined;
+    const configDir = env.DOCKER_CONFIG || (0,external_node_path_.join)((0,external_node_os_.homedir)(), '.docker');
+    try {
+        const config = JSON.parse((0,external_node_fs_.readFileSync)((0,external_node_path_.join)(configDir, 'config.json'), 'utf8'));
+        if (config.cliPluginsExtraDirs !== undefined)
+            return undefined;
+    }
+    catch {
+        // No config.json (or one docker itself would complain about): the default folders.
+    }
+    for (const dir of [(0,external_node_path_.join)(configDir, 'cli-plugins'), ...SYSTEM_PLUGIN_DIRS]) {
+        const path = (0,external_node_path_.join)(dir, 'docker-buildx');
+        try {
+            (0,external_node_fs_.accessSync)(path, external_node_fs_.constants.X_OK);
+            return path;
+        }
+        catch {
+            // not in this folder
+        }
+    }
+    return undefined;
+}
+/** `docker buildx …` as the plugin binary itself runs it: `<plugin> …`. Any other command is left as it is. */
+function viaPlugin(command, plugin) {
+    if (!plugin || command.kind !== 'argv' || command.argv[0] !== 'docker' || command.argv[1] !== 'buildx')
+        return command;
+    return { ...command, argv: [plugin, ...command.argv.slice(2)] };
+}
 /**
  * Asked only when `docker buildx build` failed before BuildKit printed a step: was it because there is no buildx?
  * (The docker CLI's own words for that differ between versions and flags.)
  */
 async function hasBuildx(env) {
-    return (await runCommand((0,core_command/* cmd */.HW)('docker', 'buildx', 'version'), { env })).code === 0;
+    return (await (0,build_process/* runCommand */.d)((0,command/* cmd */.HW)('docker', 'buildx', 'version'), { env })).code === 0;
 }
 /** Without buildx: the classic builder, said once, and refused for what only BuildKit can do. */
 function useClassic(secrets, platforms, reporter) {
@@ -774,19 +887,19 @@ function registryCredentials(v, images, env, face) {
     const password = v.registryPassword ?? (ghcr ? env.GITHUB_TOKEN : undefined);
     const username = v.registryUsername ?? (ghcr && password ? env.GITHUB_ACTOR : undefined);
     if (password && !username)
-        throw (0,load/* missing */.L)('registryUsername', face, `a password for ${registry} is given`);
+        throw (0,config_layers/* missing */.LO)('registryUsername', face, `a password for ${registry} is given`);
     if (v.registryUsername && !password)
-        throw (0,load/* missing */.L)('registryPassword', face, `a user for ${registry} is given`);
+        throw (0,config_layers/* missing */.LO)('registryPassword', face, `a user for ${registry} is given`);
     return password && username ? { registry, username, password } : undefined;
 }
 /** Runs one docker command with its output streamed into the open group; a failure keeps the whole log. */
 async function streamed(command, env, reporter) {
-    reporter.debug(shown(command));
-    return runCommand(command, { env, onLine: (line) => reporter.info(line) });
+    reporter.debug((0,build_process/* shown */.S)(command));
+    return (0,build_process/* runCommand */.d)(command, { env, onLine: (line) => reporter.info(line) });
 }
-async function buildWithBuildx(spec, temp, cache, env, reporter) {
+async function buildWithBuildx(spec, temp, cache, env, reporter, plugin) {
     const metadataFile = (0,external_node_path_.join)(temp, 'metadata.json');
-    const command = buildxCommand(spec, metadataFile, (0,build_cache/* cacheFlags */.wT)(cache));
+    const command = viaPlugin(buildxCommand(spec, metadataFile, (0,build_cache/* cacheFlags */.wT)(cache)), plugin);
     const result = await reporter.group('docker buildx build', () => streamed(command, env, reporter));
     if (result.code !== 0)
         return { failed: `docker buildx build failed (exit ${result.code})`, log: result.lines };

@@ -1,11 +1,220 @@
 import { fileURLToPath as __belayPath } from 'node:url';
 const __filename = __belayPath(import.meta.url);
 const __dirname = __filename.slice(0, __filename.lastIndexOf('/'));
-export const id = 525;
-export const ids = [525];
+export const id = 560;
+export const ids = [560,978,597,740,396,359,531];
 export const modules = {
 
-/***/ 4525:
+/***/ 396:
+/***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
+
+__webpack_require__.r(__webpack_exports__);
+/* harmony export */ __webpack_require__.d(__webpack_exports__, {
+/* harmony export */   primeGitContext: () => (/* binding */ primeGitContext),
+/* harmony export */   readGitContext: () => (/* binding */ readGitContext),
+/* harmony export */   webUrl: () => (/* binding */ webUrl)
+/* harmony export */ });
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(3024);
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__webpack_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var _core_command_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(6102);
+/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(4296);
+/* harmony import */ var _process_js__WEBPACK_IMPORTED_MODULE_3__ = __webpack_require__(9853);
+/**
+ * The git context of a build. On GitHub it is what the runner says (GITHUB_REF, GITHUB_SHA, GITHUB_EVENT_NAME and
+ * the event payload at GITHUB_EVENT_PATH, read the way docker/metadata-action reads them); in a terminal it is read
+ * from the repository with git. Whatever cannot be known is left out, and the tag rules that need it give no tag.
+ */
+
+
+
+
+let primed;
+/**
+ * Starts reading the git context before the build asks for it: the engine calls this while the configuration
+ * loads, so the git processes run meanwhile. The next `readGitContext` with the same env and cwd takes what was
+ * started (once); a build that never comes leaves it unread.
+ */
+function primeGitContext(env, cwd) {
+    const context = env.GITHUB_SHA ? fromGitHub(env, cwd) : fromRepository(cwd);
+    context.catch(() => undefined); // reported by the build that takes it, if one does
+    primed = { env, cwd, context };
+}
+async function readGitContext(env, cwd, options = {}) {
+    const taken = primed?.env === env && primed.cwd === cwd ? primed.context : undefined;
+    primed = undefined;
+    if (env.GITHUB_SHA)
+        return taken ?? fromGitHub(env, cwd);
+    const [context, defaultBranch] = await Promise.all([
+        taken ?? fromRepository(cwd),
+        options.defaultBranch === false ? undefined : originDefaultBranch(cwd),
+    ]);
+    return { ...context, ...(defaultBranch ? { defaultBranch } : {}) };
+}
+async function fromGitHub(env, cwd) {
+    let event = {};
+    if (env.GITHUB_EVENT_PATH) {
+        try {
+            event = JSON.parse((0,node_fs__WEBPACK_IMPORTED_MODULE_0__.readFileSync)(env.GITHUB_EVENT_PATH, 'utf8'));
+        }
+        catch (err) {
+            throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .BelayError */ .oT(`Cannot read the GitHub event payload ${env.GITHUB_EVENT_PATH} (${err.message}); the runner writes it, so this runner is broken.`);
+        }
+    }
+    const ref = env.GITHUB_REF;
+    const prFromRef = /^refs\/pull\/(\d+)\//.exec(ref ?? '')?.[1];
+    const pr = event.pull_request?.number ?? (prFromRef ? Number(prFromRef) : undefined);
+    const repository = env.GITHUB_REPOSITORY;
+    const server = env.GITHUB_SERVER_URL ?? 'https://github.com';
+    // A pull request builds GitHub's merge commit; the head commit is the one its author knows.
+    const sha = event.pull_request?.head?.sha ?? env.GITHUB_SHA;
+    const defaultBranch = event.repository?.default_branch;
+    const name = event.repository?.name ?? repository?.split('/')[1];
+    const created = (sha ? await commitTime(cwd, sha) : undefined) ?? event.head_commit?.timestamp;
+    return {
+        ...(sha ? { sha } : {}),
+        ...(ref ? { ref } : {}),
+        ...(env.GITHUB_EVENT_NAME ? { event: env.GITHUB_EVENT_NAME } : {}),
+        ...(defaultBranch ? { defaultBranch } : {}),
+        ...(pr !== undefined ? { pullRequest: pr } : {}),
+        ...(created ? { commitTime: new Date(created).toISOString() } : {}),
+        ...(repository ? { sourceUrl: `${server}/${repository}` } : {}),
+        ...(name ? { repositoryName: name } : {}),
+    };
+}
+const git = (cwd, ...args) => (0,_process_js__WEBPACK_IMPORTED_MODULE_3__/* .runCommand */ .d)((0,_core_command_js__WEBPACK_IMPORTED_MODULE_1__/* .cmd */ .HW)('git', ...args), { cwd, env: { GIT_TERMINAL_PROMPT: '0' } }).then((r) => (r.code === 0 ? r.stdout.trim() : undefined), () => undefined);
+async function commitTime(cwd, sha) {
+    const seconds = await git(cwd, 'show', '-s', '--format=%ct', sha);
+    return seconds && /^\d+$/.test(seconds) ? new Date(Number(seconds) * 1000).toISOString() : undefined;
+}
+/** origin's default branch, from `refs/remotes/origin/HEAD` (set by `git clone`). */
+async function originDefaultBranch(cwd) {
+    return (await git(cwd, 'symbolic-ref', '-q', 'refs/remotes/origin/HEAD'))?.replace('refs/remotes/origin/', '');
+}
+/**
+ * A terminal build: HEAD, its time, branch and tags (one `git log`: `%D` lists `HEAD -> main, tag: v1.2.3, …`) and
+ * origin's URL, asked at once (origin's default branch is asked beside them, by readGitContext, when needed).
+ */
+async function fromRepository(cwd) {
+    const [head, origin] = await Promise.all([
+        git(cwd, 'log', '-1', '--no-show-signature', '--format=%H %ct%n%D', 'HEAD'),
+        git(cwd, 'config', '--get', 'remote.origin.url'),
+    ]);
+    const [first, decorations = ''] = head?.split('\n') ?? [];
+    const [sha, seconds] = first?.split(' ') ?? [];
+    const names = decorations.split(', ').filter(Boolean);
+    const branch = names.find((n) => n.startsWith('HEAD -> '))?.slice(8);
+    const tagList = names.filter((n) => n.startsWith('tag: ')).map((n) => n.slice(5));
+    const ref = branch ? `refs/heads/${branch}` : tagList[0] ? `refs/tags/${tagList[0]}` : undefined;
+    const source = origin ? webUrl(origin) : undefined;
+    return {
+        ...(sha ? { sha } : {}),
+        ...(ref ? { ref } : {}),
+        ...(tagList.length ? { tagsAtHead: tagList } : {}),
+        ...(seconds ? { commitTime: new Date(Number(seconds) * 1000).toISOString() } : {}),
+        ...(source ? { sourceUrl: source, repositoryName: source.split('/').pop() } : {}),
+    };
+}
+/** `git@github.com:o/r.git` or `https://user:token@github.com/o/r.git` → `https://github.com/o/r` (no credentials). */
+function webUrl(remote) {
+    const scp = /^[\w.-]+@([\w.-]+):(.+?)(\.git)?\/?$/.exec(remote);
+    if (scp)
+        return `https://${scp[1]}/${scp[2]}`;
+    try {
+        const url = new URL(remote);
+        if (!['https:', 'http:', 'ssh:', 'git:'].includes(url.protocol))
+            return undefined;
+        return `https://${url.hostname}${url.pathname.replace(/\.git\/?$/, '').replace(/\/$/, '')}`;
+    }
+    catch {
+        return undefined;
+    }
+}
+
+
+/***/ }),
+
+/***/ 9853:
+/***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
+
+/* harmony export */ __webpack_require__.d(__webpack_exports__, {
+/* harmony export */   S: () => (/* binding */ shown),
+/* harmony export */   d: () => (/* binding */ runCommand)
+/* harmony export */ });
+/* harmony import */ var node_child_process__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(1421);
+/* harmony import */ var node_child_process__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__webpack_require__.n(node_child_process__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var _core_command_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(6102);
+/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(4296);
+/**
+ * Runs a local command (docker, git) from its argv, with no shell in between: a value a user typed is one argv
+ * element and nothing else. Secrets reach the child only through its environment (`--secret id=…,env=…`) or its
+ * standard input (`docker login --password-stdin`), never its argv. Output is kept and, when asked, streamed line
+ * by line.
+ */
+
+
+
+/** The command line as a person would type it, for messages (every word quoted by the one quoting function). */
+const shown = (command) => (0,_core_command_js__WEBPACK_IMPORTED_MODULE_1__/* .render */ .XX)(command);
+function runCommand(command, options = {}) {
+    if (command.kind !== 'argv')
+        throw new Error('runCommand runs a simple command, without a shell');
+    const [program, ...args] = command.argv;
+    const env = { ...process.env, ...command.env, ...options.env };
+    for (const [k, v] of Object.entries(env))
+        if (v === undefined)
+            delete env[k];
+    return new Promise((resolve, reject) => {
+        const child = (0,node_child_process__WEBPACK_IMPORTED_MODULE_0__.spawn)(program, args, { cwd: options.cwd, env, stdio: ['pipe', 'pipe', 'pipe'] });
+        const out = [];
+        const err = [];
+        const lines = [];
+        const splitter = () => {
+            let partial = '';
+            return {
+                push(chunk) {
+                    const text = partial + chunk.toString('utf8');
+                    const parts = text.split(/\r?\n/);
+                    partial = parts.pop();
+                    for (const line of parts)
+                        emit(line);
+                },
+                end() {
+                    if (partial)
+                        emit(partial);
+                    partial = '';
+                },
+            };
+        };
+        const emit = (line) => {
+            lines.push(line);
+            options.onLine?.(line);
+        };
+        const so = splitter();
+        const se = splitter();
+        child.stdout.on('data', (c) => (out.push(c), so.push(c)));
+        child.stderr.on('data', (c) => (err.push(c), se.push(c)));
+        child.on('error', (e) => reject(new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .BelayError */ .oT(e.code === 'ENOENT'
+            ? `${program} is not installed here (not found on PATH). Install it, or run belay where it is.`
+            : `Could not run ${program}: ${e.message}.`)));
+        child.on('close', (code) => {
+            so.end();
+            se.end();
+            resolve({
+                code: code ?? 255,
+                stdout: Buffer.concat(out).toString('utf8'),
+                stderr: Buffer.concat(err).toString('utf8'),
+                lines,
+            });
+        });
+        child.stdin.on('error', () => undefined);
+        child.stdin.end(options.stdin);
+    });
+}
+
+
+/***/ }),
+
+/***/ 5560:
 /***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
 
 // ESM COMPAT FLAG
@@ -13,8 +222,10 @@ __webpack_require__.r(__webpack_exports__);
 
 // EXPORTS
 __webpack_require__.d(__webpack_exports__, {
+  buildxPlugin: () => (/* binding */ buildxPlugin),
   detectBuilder: () => (/* binding */ detectBuilder),
-  runBuild: () => (/* binding */ runBuild)
+  runBuild: () => (/* binding */ runBuild),
+  viaPlugin: () => (/* binding */ viaPlugin)
 });
 
 // EXTERNAL MODULE: external "node:fs"
@@ -25,10 +236,10 @@ var external_node_os_ = __webpack_require__(8161);
 var external_node_path_ = __webpack_require__(6760);
 // EXTERNAL MODULE: ./src/config/define.ts
 var config_define = __webpack_require__(8279);
-// EXTERNAL MODULE: ./src/config/load.ts
-var load = __webpack_require__(1036);
+// EXTERNAL MODULE: ./src/config/layers.ts
+var config_layers = __webpack_require__(9597);
 // EXTERNAL MODULE: ./src/core/command.ts
-var core_command = __webpack_require__(6102);
+var command = __webpack_require__(6102);
 // EXTERNAL MODULE: ./src/core/duration.ts
 var duration = __webpack_require__(8571);
 // EXTERNAL MODULE: ./src/core/errors.ts
@@ -73,7 +284,7 @@ function buildxCommand(spec, metadataFile, cache) {
     else if (spec.platforms.length <= 1)
         args.push('--load');
     args.push(spec.context);
-    return (0,core_command/* cmd */.HW)('docker', ...args);
+    return (0,command/* cmd */.HW)('docker', ...args);
 }
 /** The legacy builder, when buildx is missing: no secrets, one platform, then one `docker push` per reference. */
 function classicBuildCommand(spec) {
@@ -81,155 +292,14 @@ function classicBuildCommand(spec) {
     if (spec.platforms.length === 1)
         args.push('--platform', spec.platforms[0]);
     args.push(spec.context);
-    return (0,core_command/* cmd */.HW)('docker', ...args);
+    return (0,command/* cmd */.HW)('docker', ...args);
 }
-const pushCommand = (ref) => (0,core_command/* cmd */.HW)('docker', 'push', ref);
+const pushCommand = (ref) => (0,command/* cmd */.HW)('docker', 'push', ref);
 /** The environment variable that carries build secret number `i` to buildx. */
 const secretVariable = (i) => `BELAY_BUILD_SECRET_${i}`;
 
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __webpack_require__(7598);
-;// CONCATENATED MODULE: ./src/build/cache.ts
-/**
- * The layer cache across runs. On GitHub: buildx's `type=gha` cache when the builder can export one and speaks the
- * runner's cache service, otherwise a local cache folder (`type=local`) restored and saved through the Actions
- * cache. Elsewhere there is no cache service: the builder's own cache is used, with a notice.
- *
- * The Actions cache is reached through `CacheService`, which the action entry provides (src/github/cache.ts wraps
- * @actions/cache): capabilities never import @actions/*.
- */
-
-
-
-let provider;
-/** Called by an action entry before it runs: how to reach the Actions cache (loaded only when a build needs it). */
-function provideCacheService(load) {
-    provider = load;
-}
-const cacheServiceProvider = () => provider;
-/** `0.13.1+ds1` → [0, 13, 1]; compares to a minimum. */
-function atLeast(version, minimum) {
-    if (!version)
-        return false;
-    const parse = (v) => (/(\d+)\.(\d+)(?:\.(\d+))?/.exec(v) ?? []).slice(1, 4).map((n) => Number(n ?? 0));
-    const [a, b] = [parse(version), parse(minimum)];
-    if (a.length === 0)
-        return false;
-    for (let i = 0; i < 3; i++)
-        if ((a[i] ?? 0) !== (b[i] ?? 0))
-            return (a[i] ?? 0) > (b[i] ?? 0);
-    return true;
-}
-/** Which cache this build uses; a plan of kind none carries the notice that says why. */
-function planCache(f) {
-    if (f.mode === 'none')
-        return { kind: 'none' };
-    if (!f.env.ACTIONS_RUNTIME_TOKEN) {
-        return {
-            kind: 'none',
-            notice: 'no cache service outside GitHub Actions: layers come from the builder’s own cache on this machine',
-        };
-    }
-    if (!f.buildx) {
-        return {
-            kind: 'none',
-            notice: 'classic docker build: it cannot export a layer cache, only the daemon’s own cache is used',
-        };
-    }
-    if (f.buildx.driver === 'docker') {
-        return {
-            kind: 'none',
-            notice: 'the buildx builder uses the docker driver, which cannot export a layer cache; set one up with ' +
-                'docker/setup-buildx-action (docker-container driver) to keep layers between runs',
-        };
-    }
-    // The runner's cache service v2 needs buildx 0.21 and BuildKit 0.20; v1 (ACTIONS_CACHE_URL) any gha-capable one.
-    const v2 = f.env.ACTIONS_CACHE_SERVICE_V2 === 'true' || !f.env.ACTIONS_CACHE_URL;
-    const ghaWorks = !v2 || (atLeast(f.buildx.version, '0.21.0') && (!f.buildx.buildkit || atLeast(f.buildx.buildkit, '0.20.0')));
-    if (ghaWorks && f.mode !== 'local')
-        return { kind: 'gha', scope: f.scope };
-    if (!f.service)
-        return { kind: 'none', notice: 'no Actions cache service in this face: no layer cache' };
-    const dir = (0,external_node_path_.join)(f.env.RUNNER_TEMP ?? '/tmp', 'belay-build-cache');
-    const prefix = `belay-build-${f.env.RUNNER_OS ?? 'os'}-${f.scope}-`;
-    return { kind: 'local', dir, key: prefix + f.keyHash, restoreKeys: [prefix] };
-}
-/** Lockfiles at the root of the context that change what a build installs. */
-const LOCKFILES = [
-    'package-lock.json',
-    'npm-shrinkwrap.json',
-    'yarn.lock',
-    'pnpm-lock.yaml',
-    'bun.lock',
-    'bun.lockb',
-    'poetry.lock',
-    'Pipfile.lock',
-    'uv.lock',
-    'requirements.txt',
-    'Gemfile.lock',
-    'go.sum',
-    'Cargo.lock',
-    'composer.lock',
-    'mix.lock',
-];
-/** sha256 over the Dockerfile and the lockfiles found in the context, each named, first 16 hex digits. */
-function cacheKeyHash(context, dockerfile) {
-    const hash = (0,external_node_crypto_.createHash)('sha256');
-    for (const [name, path] of [['Dockerfile', dockerfile], ...LOCKFILES.map((l) => [l, (0,external_node_path_.join)(context, l)])]) {
-        if (!(0,external_node_fs_.existsSync)(path))
-            continue;
-        hash.update(`${name}\0`).update((0,external_node_fs_.readFileSync)(path)).update('\0');
-    }
-    return hash.digest('hex').slice(0, 16);
-}
-/** buildx flags for a plan; the local cache writes a new folder that replaces the old one after the build. */
-function cacheFlags(plan) {
-    switch (plan.kind) {
-        case 'none':
-            return [];
-        case 'gha':
-            return ['--cache-from', `type=gha,scope=${plan.scope}`, '--cache-to', `type=gha,mode=max,scope=${plan.scope}`];
-        case 'local':
-            return ['--cache-from', `type=local,src=${plan.dir}`, '--cache-to', `type=local,dest=${plan.dir}-new,mode=max`];
-    }
-}
-/** Before the build: the saved folder of this key (or of an older one, by prefix) back in place. */
-async function restoreLocalCache(plan, reporter) {
-    const load = provider;
-    if (!load)
-        return undefined;
-    try {
-        const service = await load();
-        const matched = await service.restore([plan.dir], plan.key, plan.restoreKeys);
-        reporter.info(matched ? `cache: restored ${matched}` : `cache: nothing saved yet for ${plan.key}`);
-        return { service, matched };
-    }
-    catch (err) {
-        reporter.warn(`cache: could not restore the layer cache (${err.message}); building without it`);
-        return undefined;
-    }
-}
-/**
- * After a good build: buildx wrote a fresh cache beside the old one (`<dir>-new`), which replaces it, and is saved
- * unless this very key was restored (a key is never overwritten: the same Dockerfile and lockfiles, the same key).
- */
-async function saveLocalCache(restored, plan, reporter) {
-    const fresh = `${plan.dir}-new`;
-    if ((0,external_node_fs_.existsSync)(fresh)) {
-        (0,external_node_fs_.rmSync)(plan.dir, { recursive: true, force: true });
-        (0,external_node_fs_.renameSync)(fresh, plan.dir);
-    }
-    if (restored.matched === plan.key)
-        return;
-    try {
-        await restored.service.save([plan.dir], plan.key);
-        reporter.info(`cache: saved ${plan.key}`);
-    }
-    catch (err) {
-        reporter.warn(`cache: could not save the layer cache (${err.message}); the image is fine`);
-    }
-}
-
+// EXTERNAL MODULE: ./src/build/cache.ts
+var build_cache = __webpack_require__(6093);
 ;// CONCATENATED MODULE: ./src/build/failure.ts
 /**
  * What a failed build shows: the failing step and that step's own output, picked out of the whole log (buildx
@@ -272,179 +342,16 @@ function lineOfStep(dockerfile, step) {
     return index >= 0 ? index + 1 : undefined;
 }
 
-// EXTERNAL MODULE: external "node:child_process"
-var external_node_child_process_ = __webpack_require__(1421);
-;// CONCATENATED MODULE: ./src/build/process.ts
-/**
- * Runs a local command (docker, git) from its argv, with no shell in between: a value a user typed is one argv
- * element and nothing else. Secrets reach the child only through its environment (`--secret id=…,env=…`) or its
- * standard input (`docker login --password-stdin`), never its argv. Output is kept and, when asked, streamed line
- * by line.
- */
-
-
-
-/** The command line as a person would type it, for messages (every word quoted by the one quoting function). */
-const shown = (command) => (0,core_command/* render */.XX)(command);
-function runCommand(command, options = {}) {
-    if (command.kind !== 'argv')
-        throw new Error('runCommand runs a simple command, without a shell');
-    const [program, ...args] = command.argv;
-    const env = { ...process.env, ...command.env, ...options.env };
-    for (const [k, v] of Object.entries(env))
-        if (v === undefined)
-            delete env[k];
-    return new Promise((resolve, reject) => {
-        const child = (0,external_node_child_process_.spawn)(program, args, { cwd: options.cwd, env, stdio: ['pipe', 'pipe', 'pipe'] });
-        const out = [];
-        const err = [];
-        const lines = [];
-        const splitter = () => {
-            let partial = '';
-            return {
-                push(chunk) {
-                    const text = partial + chunk.toString('utf8');
-                    const parts = text.split(/\r?\n/);
-                    partial = parts.pop();
-                    for (const line of parts)
-                        emit(line);
-                },
-                end() {
-                    if (partial)
-                        emit(partial);
-                    partial = '';
-                },
-            };
-        };
-        const emit = (line) => {
-            lines.push(line);
-            options.onLine?.(line);
-        };
-        const so = splitter();
-        const se = splitter();
-        child.stdout.on('data', (c) => (out.push(c), so.push(c)));
-        child.stderr.on('data', (c) => (err.push(c), se.push(c)));
-        child.on('error', (e) => reject(new errors/* BelayError */.oT(e.code === 'ENOENT'
-            ? `${program} is not installed here (not found on PATH). Install it, or run belay where it is.`
-            : `Could not run ${program}: ${e.message}.`)));
-        child.on('close', (code) => {
-            so.end();
-            se.end();
-            resolve({
-                code: code ?? 255,
-                stdout: Buffer.concat(out).toString('utf8'),
-                stderr: Buffer.concat(err).toString('utf8'),
-                lines,
-            });
-        });
-        child.stdin.on('error', () => undefined);
-        child.stdin.end(options.stdin);
-    });
-}
-
-;// CONCATENATED MODULE: ./src/build/git.ts
-/**
- * The git context of a build. On GitHub it is what the runner says (GITHUB_REF, GITHUB_SHA, GITHUB_EVENT_NAME and
- * the event payload at GITHUB_EVENT_PATH, read the way docker/metadata-action reads them); in a terminal it is read
- * from the repository with git. Whatever cannot be known is left out, and the tag rules that need it give no tag.
- */
-
-
-
-
-async function readGitContext(env, cwd) {
-    return env.GITHUB_SHA ? fromGitHub(env, cwd) : fromRepository(cwd);
-}
-async function fromGitHub(env, cwd) {
-    let event = {};
-    if (env.GITHUB_EVENT_PATH) {
-        try {
-            event = JSON.parse((0,external_node_fs_.readFileSync)(env.GITHUB_EVENT_PATH, 'utf8'));
-        }
-        catch (err) {
-            throw new errors/* BelayError */.oT(`Cannot read the GitHub event payload ${env.GITHUB_EVENT_PATH} (${err.message}); the runner writes it, so this runner is broken.`);
-        }
-    }
-    const ref = env.GITHUB_REF;
-    const prFromRef = /^refs\/pull\/(\d+)\//.exec(ref ?? '')?.[1];
-    const pr = event.pull_request?.number ?? (prFromRef ? Number(prFromRef) : undefined);
-    const repository = env.GITHUB_REPOSITORY;
-    const server = env.GITHUB_SERVER_URL ?? 'https://github.com';
-    // A pull request builds GitHub's merge commit; the head commit is the one its author knows.
-    const sha = event.pull_request?.head?.sha ?? env.GITHUB_SHA;
-    const defaultBranch = event.repository?.default_branch;
-    const name = event.repository?.name ?? repository?.split('/')[1];
-    const created = (sha ? await commitTime(cwd, sha) : undefined) ?? event.head_commit?.timestamp;
-    return {
-        ...(sha ? { sha } : {}),
-        ...(ref ? { ref } : {}),
-        ...(env.GITHUB_EVENT_NAME ? { event: env.GITHUB_EVENT_NAME } : {}),
-        ...(defaultBranch ? { defaultBranch } : {}),
-        ...(pr !== undefined ? { pullRequest: pr } : {}),
-        ...(created ? { commitTime: new Date(created).toISOString() } : {}),
-        ...(repository ? { sourceUrl: `${server}/${repository}` } : {}),
-        ...(name ? { repositoryName: name } : {}),
-    };
-}
-const git = (cwd, ...args) => runCommand((0,core_command/* cmd */.HW)('git', ...args), { cwd, env: { GIT_TERMINAL_PROMPT: '0' } }).then((r) => (r.code === 0 ? r.stdout.trim() : undefined), () => undefined);
-async function commitTime(cwd, sha) {
-    const seconds = await git(cwd, 'show', '-s', '--format=%ct', sha);
-    return seconds && /^\d+$/.test(seconds) ? new Date(Number(seconds) * 1000).toISOString() : undefined;
-}
-/**
- * A terminal build: HEAD, its time, branch and tags (one `git log`: `%D` lists `HEAD -> main, tag: v1.2.3, …`),
- * origin's default branch and URL, asked at once.
- */
-async function fromRepository(cwd) {
-    const [head, originHead, origin] = await Promise.all([
-        git(cwd, 'log', '-1', '--no-show-signature', '--format=%H %ct%n%D', 'HEAD'),
-        git(cwd, 'symbolic-ref', '-q', 'refs/remotes/origin/HEAD'),
-        git(cwd, 'config', '--get', 'remote.origin.url'),
-    ]);
-    const [first, decorations = ''] = head?.split('\n') ?? [];
-    const [sha, seconds] = first?.split(' ') ?? [];
-    const names = decorations.split(', ').filter(Boolean);
-    const branch = names.find((n) => n.startsWith('HEAD -> '))?.slice(8);
-    const tagList = names.filter((n) => n.startsWith('tag: ')).map((n) => n.slice(5));
-    const ref = branch ? `refs/heads/${branch}` : tagList[0] ? `refs/tags/${tagList[0]}` : undefined;
-    const source = origin ? webUrl(origin) : undefined;
-    return {
-        ...(sha ? { sha } : {}),
-        ...(ref ? { ref } : {}),
-        ...(tagList.length ? { tagsAtHead: tagList } : {}),
-        ...(originHead ? { defaultBranch: originHead.replace('refs/remotes/origin/', '') } : {}),
-        ...(seconds ? { commitTime: new Date(Number(seconds) * 1000).toISOString() } : {}),
-        ...(source ? { sourceUrl: source, repositoryName: source.split('/').pop() } : {}),
-    };
-}
-/** `git@github.com:o/r.git` or `https://user:token@github.com/o/r.git` → `https://github.com/o/r` (no credentials). */
-function webUrl(remote) {
-    const scp = /^[\w.-]+@([\w.-]+):(.+?)(\.git)?\/?$/.exec(remote);
-    if (scp)
-        return `https://${scp[1]}/${scp[2]}`;
-    try {
-        const url = new URL(remote);
-        if (!['https:', 'http:', 'ssh:', 'git:'].includes(url.protocol))
-            return undefined;
-        return `https://${url.hostname}${url.pathname.replace(/\.git\/?$/, '').replace(/\/$/, '')}`;
-    }
-    catch {
-        return undefined;
-    }
-}
-
-// EXTERNAL MODULE: external "node:http"
-var external_node_http_ = __webpack_require__(7067);
-// EXTERNAL MODULE: external "node:https"
-var external_node_https_ = __webpack_require__(4708);
+// EXTERNAL MODULE: ./src/build/git.ts
+var build_git = __webpack_require__(396);
+// EXTERNAL MODULE: ./src/build/process.ts
+var build_process = __webpack_require__(9853);
 ;// CONCATENATED MODULE: ./src/build/registry.ts
 /**
  * The registry side of a build: log in before, log out after, and ask the registry which manifest a pushed tag
  * names. Credentials live in a temporary DOCKER_CONFIG folder (0700, removed afterwards) and reach docker on
  * stdin (`docker login --password-stdin`); the user's own docker config is never written to.
  */
-
-
 
 
 
@@ -478,7 +385,7 @@ async function loginConfig(credentials, env) {
                 (0,external_node_fs_.symlinkSync)((0,external_node_path_.join)(base, sub), (0,external_node_path_.join)(dir, sub));
         }
         const dockerEnv = { DOCKER_CONFIG: dir };
-        const login = await runCommand((0,core_command/* cmd */.HW)('docker', 'login', '--username', credentials.username, '--password-stdin', credentials.registry), { env: dockerEnv, stdin: credentials.password });
+        const login = await (0,build_process/* runCommand */.d)((0,command/* cmd */.HW)('docker', 'login', '--username', credentials.username, '--password-stdin', credentials.registry), { env: dockerEnv, stdin: credentials.password });
         if (login.code !== 0) {
             const why = (login.stderr.trim().split('\n').pop() ?? '').replace(/^Error response from daemon:\s*/, '');
             throw new errors/* BelayError */.oT(`Login to ${credentials.registry} as ${credentials.username} failed: ${why || `docker login exited with ${login.code}`}. ` +
@@ -488,7 +395,7 @@ async function loginConfig(credentials, env) {
             env: dockerEnv,
             credentials,
             close: async () => {
-                await runCommand((0,core_command/* cmd */.HW)('docker', 'logout', credentials.registry), { env: dockerEnv }).catch(() => undefined);
+                await (0,build_process/* runCommand */.d)((0,command/* cmd */.HW)('docker', 'logout', credentials.registry), { env: dockerEnv }).catch(() => undefined);
                 remove();
             },
         };
@@ -528,13 +435,28 @@ async function registryDigest(image, tag, credentials) {
     }
     return { reason };
 }
+const clients = new Map();
+/** node:http or node:https (which brings TLS, some milliseconds to load), loaded when first needed, once. */
+function client(protocol) {
+    let send = clients.get(protocol);
+    if (!send) {
+        send =
+            protocol === 'https:' ? Promise.resolve(/* import() */).then(__webpack_require__.t.bind(__webpack_require__, 4708, 23)).then((m) => m.request) : Promise.resolve(/* import() */).then(__webpack_require__.t.bind(__webpack_require__, 7067, 23)).then((m) => m.request);
+        clients.set(protocol, send);
+    }
+    return send;
+}
+/** Loads the HTTP client `registryDigest(image, …)` asks with first, so that it is ready when a push is done. */
+function prepareRegistryDigest(image) {
+    client(isLoopback(apiHost(image.registry)) ? 'http:' : 'https:').catch(() => undefined);
+}
 /**
  * One HTTP request with node:http(s). Not fetch: Node loads its fetch implementation on first use, which costs
  * more than the whole registry check on a no-change rebuild.
  */
-function request(url, method, headers) {
+async function request(url, method, headers) {
     const target = new URL(url);
-    const send = target.protocol === 'https:' ? external_node_https_.request : external_node_http_.request;
+    const send = await client(target.protocol);
     return new Promise((resolve, reject) => {
         const req = send(target, { method, headers, timeout: 15_000 }, (res) => {
             const chunks = [];
@@ -748,7 +670,7 @@ function ociLabels(git, tags, imageName) {
 
 /** `docker buildx version` and `docker buildx inspect`, at once; either failing means no usable buildx. */
 async function detectBuilder(env) {
-    const run = (...args) => runCommand((0,core_command/* cmd */.HW)('docker', ...args), { env });
+    const run = (...args) => (0,build_process/* runCommand */.d)((0,command/* cmd */.HW)('docker', ...args), { env });
     const [version, inspect] = await Promise.all([run('buildx', 'version'), run('buildx', 'inspect')]);
     if (version.code !== 0 || inspect.code !== 0)
         return {};
@@ -768,7 +690,7 @@ async function runBuild({ reporter, face, loaded, cwd }) {
     const v = loaded.values;
     const env = process.env;
     if (!v.image)
-        throw (0,load/* missing */.L)('image', face);
+        throw (0,config_layers/* missing */.LO)('image', face);
     const images = v.image;
     const context = (0,external_node_path_.resolve)(cwd, v.context ?? '.');
     if (!(0,external_node_fs_.existsSync)(context) || !(0,external_node_fs_.statSync)(context).isDirectory()) {
@@ -794,9 +716,11 @@ async function runBuild({ reporter, face, loaded, cwd }) {
     // The builder's driver only matters for a cache across runs, i.e. on GitHub: elsewhere buildx is simply tried,
     // and a docker without it is detected from that first command (which saves two docker calls per build).
     const needDriver = (v.cache ?? 'auto') !== 'none' && !!env.ACTIONS_RUNTIME_TOKEN;
+    const rules = (0,config_define/* splitList */.ry)(v.tags ?? '');
     const [probed, git] = await Promise.all([
         needDriver ? detectBuilder(env) : Promise.resolve(undefined),
-        readGitContext(env, cwd),
+        // origin's default branch only decides `latest`, a tag of the `auto` rule (the default).
+        (0,build_git.readGitContext)(env, cwd, { defaultBranch: rules.length === 0 || rules.includes('auto') }),
     ]);
     let classic = probed !== undefined && !probed.buildx;
     if (classic)
@@ -805,7 +729,7 @@ async function runBuild({ reporter, face, loaded, cwd }) {
         const b = probed.buildx;
         reporter.info(`builder ${b.name} (buildx ${b.version ?? '?'}, ${b.driver} driver, BuildKit ${b.buildkit ?? '?'})`);
     }
-    const tags = deriveTags(git, (0,config_define/* splitList */.ry)(v.tags ?? ''));
+    const tags = deriveTags(git, rules);
     const refs = images.flatMap((image) => tags.map((tag) => `${image.name}:${tag}`));
     const labels = { ...ociLabels(git, tags, images[0].name), ...Object.fromEntries(v.labels ?? []) };
     const push = v.push ?? true;
@@ -823,12 +747,12 @@ async function runBuild({ reporter, face, loaded, cwd }) {
         noCache: v.cache === 'none',
     };
     reporter.info(`tags: ${tags.join(', ')}${push ? '' : ' (not pushed: push is false)'}`);
-    const cache = planCache({
+    const cache = (0,build_cache/* planCache */._s)({
         mode: v.cache ?? 'auto',
         ...(probed?.buildx ? { buildx: probed.buildx } : {}),
         env,
-        service: cacheServiceProvider() !== undefined,
-        keyHash: cacheKeyHash(context, dockerfile),
+        service: (0,build_cache/* cacheServiceProvider */.PV)() !== undefined,
+        keyHash: () => (0,build_cache/* cacheKeyHash */.Cu)(context, dockerfile),
         scope: images[0].repository.replace(/[^A-Za-z0-9_.-]+/g, '-'),
     });
     if (cache.kind === 'none' && cache.notice)
@@ -838,11 +762,15 @@ async function runBuild({ reporter, face, loaded, cwd }) {
     try {
         if (credentials)
             reporter.info(`logged in to ${credentials.registry} as ${credentials.username}`);
-        const restored = cache.kind === 'local' ? await restoreLocalCache(cache, reporter) : undefined;
+        const restored = cache.kind === 'local' ? await (0,build_cache/* restoreLocalCache */.k)(cache, reporter) : undefined;
         const secretEnv = Object.fromEntries(secrets.map(([, value], i) => [secretVariable(i), value]));
+        // The registry is asked for the digest once the push is done: its HTTP client loads while the build runs.
+        if (push)
+            prepareRegistryDigest(images[0]);
+        const plugin = classic ? undefined : buildxPlugin({ ...env, ...docker.env });
         let built = classic
             ? undefined
-            : await buildWithBuildx(spec, temp, cache, { ...docker.env, ...secretEnv }, reporter);
+            : await buildWithBuildx(spec, temp, cache, { ...docker.env, ...secretEnv }, reporter, plugin);
         if (built && 'failed' in built && !built.log.some((l) => /^#\d+ /.test(l)) && !(await hasBuildx(docker.env))) {
             classic = true;
             useClassic(secrets.length, platforms.length, reporter);
@@ -856,7 +784,7 @@ async function runBuild({ reporter, face, loaded, cwd }) {
             return false;
         }
         if (restored && cache.kind === 'local')
-            await saveLocalCache(restored, cache, reporter);
+            await (0,build_cache/* saveLocalCache */.jQ)(restored, cache, reporter);
         const digest = push ? await confirmDigest(images, tags[0], built.digest, credentials, reporter) : '';
         const ref = digest ? `${images[0].name}@${digest}` : refs[0];
         const metadata = {
@@ -891,12 +819,56 @@ async function runBuild({ reporter, face, loaded, cwd }) {
         await docker.close();
     }
 }
+/** Where the docker CLI looks for its plugins, in its order (the first folder holding one wins), after the config's. */
+const SYSTEM_PLUGIN_DIRS = [
+    '/usr/local/lib/docker/cli-plugins',
+    '/usr/local/libexec/docker/cli-plugins',
+    '/usr/lib/docker/cli-plugins',
+    '/usr/libexec/docker/cli-plugins',
+];
+/**
+ * The buildx binary `docker buildx` would run, found where the docker CLI finds it. Run directly (buildx's
+ * standalone mode: the same arguments, without `docker`), it spares the docker CLI starting and asking the plugin
+ * for its metadata before the plugin starts again to build, some 30 ms a build. Undefined, and `docker buildx` is
+ * run as it is, wherever docker could look elsewhere (folders named in its config.json, as Docker Desktop does, or
+ * by a DOCKER_CLI_PLUGIN* variable), on Windows, or when no executable plugin is there.
+ */
+function buildxPlugin(env) {
+    if (process.platform === 'win32' || Object.keys(env).some((k) => k.startsWith('DOCKER_CLI_PLUGIN')))
+        return undefined;
+    const configDir = env.DOCKER_CONFIG || (0,external_node_path_.join)((0,external_node_os_.homedir)(), '.docker');
+    try {
+        const config = JSON.parse((0,external_node_fs_.readFileSync)((0,external_node_path_.join)(configDir, 'config.json'), 'utf8'));
+        if (config.cliPluginsExtraDirs !== undefined)
+            return undefined;
+    }
+    catch {
+        // No config.json (or one docker itself would complain about): the default folders.
+    }
+    for (const dir of [(0,external_node_path_.join)(configDir, 'cli-plugins'), ...SYSTEM_PLUGIN_DIRS]) {
+        const path = (0,external_node_path_.join)(dir, 'docker-buildx');
+        try {
+            (0,external_node_fs_.accessSync)(path, external_node_fs_.constants.X_OK);
+            return path;
+        }
+        catch {
+            // not in this folder
+        }
+    }
+    return undefined;
+}
+/** `docker buildx …` as the plugin binary itself runs it: `<plugin> …`. Any other command is left as it is. */
+function viaPlugin(command, plugin) {
+    if (!plugin || command.kind !== 'argv' || command.argv[0] !== 'docker' || command.argv[1] !== 'buildx')
+        return command;
+    return { ...command, argv: [plugin, ...command.argv.slice(2)] };
+}
 /**
  * Asked only when `docker buildx build` failed before BuildKit printed a step: was it because there is no buildx?
  * (The docker CLI's own words for that differ between versions and flags.)
  */
 async function hasBuildx(env) {
-    return (await runCommand((0,core_command/* cmd */.HW)('docker', 'buildx', 'version'), { env })).code === 0;
+    return (await (0,build_process/* runCommand */.d)((0,command/* cmd */.HW)('docker', 'buildx', 'version'), { env })).code === 0;
 }
 /** Without buildx: the classic builder, said once, and refused for what only BuildKit can do. */
 function useClassic(secrets, platforms, reporter) {
@@ -915,19 +887,19 @@ function registryCredentials(v, images, env, face) {
     const password = v.registryPassword ?? (ghcr ? env.GITHUB_TOKEN : undefined);
     const username = v.registryUsername ?? (ghcr && password ? env.GITHUB_ACTOR : undefined);
     if (password && !username)
-        throw (0,load/* missing */.L)('registryUsername', face, `a password for ${registry} is given`);
+        throw (0,config_layers/* missing */.LO)('registryUsername', face, `a password for ${registry} is given`);
     if (v.registryUsername && !password)
-        throw (0,load/* missing */.L)('registryPassword', face, `a user for ${registry} is given`);
+        throw (0,config_layers/* missing */.LO)('registryPassword', face, `a user for ${registry} is given`);
     return password && username ? { registry, username, password } : undefined;
 }
 /** Runs one docker command with its output streamed into the open group; a failure keeps the whole log. */
 async function streamed(command, env, reporter) {
-    reporter.debug(shown(command));
-    return runCommand(command, { env, onLine: (line) => reporter.info(line) });
+    reporter.debug((0,build_process/* shown */.S)(command));
+    return (0,build_process/* runCommand */.d)(command, { env, onLine: (line) => reporter.info(line) });
 }
-async function buildWithBuildx(spec, temp, cache, env, reporter) {
+async function buildWithBuildx(spec, temp, cache, env, reporter, plugin) {
     const metadataFile = (0,external_node_path_.join)(temp, 'metadata.json');
-    const command = buildxCommand(spec, metadataFile, cacheFlags(cache));
+    const command = viaPlugin(buildxCommand(spec, metadataFile, (0,build_cache/* cacheFlags */.wT)(cache)), plugin);
     const result = await reporter.group('docker buildx build', () => streamed(command, env, reporter));
     if (result.code !== 0)
         return { failed: `docker buildx build failed (exit ${result.code})`, log: result.lines };
@@ -1001,6 +973,165 @@ async function confirmDigest(images, tag, reported, credentials, reporter) {
         throw new errors/* BelayError */.oT(`The image was pushed but neither docker nor the registry gave its digest (${images[0].name}:${tag}). Check the registry, then run again.`);
     }
     return digest;
+}
+
+
+/***/ }),
+
+/***/ 9597:
+/***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
+
+/* harmony export */ __webpack_require__.d(__webpack_exports__, {
+/* harmony export */   LO: () => (/* binding */ missing),
+/* harmony export */   configFileExists: () => (/* binding */ configFileExists),
+/* harmony export */   loadLayers: () => (/* binding */ loadLayers)
+/* harmony export */ });
+/* unused harmony exports inputType, configFilePath */
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(3024);
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__webpack_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var node_os__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(8161);
+/* harmony import */ var node_os__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__webpack_require__.n(node_os__WEBPACK_IMPORTED_MODULE_1__);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(6760);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_2___default = /*#__PURE__*/__webpack_require__.n(node_path__WEBPACK_IMPORTED_MODULE_2__);
+/* harmony import */ var zod__WEBPACK_IMPORTED_MODULE_5__ = __webpack_require__(8816);
+/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_3__ = __webpack_require__(4296);
+/* harmony import */ var _report_reporter_js__WEBPACK_IMPORTED_MODULE_6__ = __webpack_require__(4969);
+/* harmony import */ var _inputs_js__WEBPACK_IMPORTED_MODULE_4__ = __webpack_require__(4442);
+/**
+ * Layering: input or flag > BELAY_* variable > belay.yml `environments.<env>` > belay.yml top level > default.
+ * Every value is parsed once by its input's zod type; the first bad one stops everything with a one-line error.
+ *
+ * The belay.yml itself is read by load.ts, the module that imports the YAML parser: a run without a belay.yml
+ * (the engine asks `configFileExists` first) never loads it. `loadConfig` in load.ts is the whole of it.
+ */
+
+
+
+
+
+
+
+const types = new Map();
+/** The zod type of an input, `z.string().transform(parse)`: made the first time the input is read, then kept. */
+function inputType(key) {
+    let type = types.get(key);
+    if (!type) {
+        type = zod__WEBPACK_IMPORTED_MODULE_5__/* .string */ .YjP().transform(_inputs_js__WEBPACK_IMPORTED_MODULE_4__/* .INPUTS */ .mc[key].parse);
+        types.set(key, type);
+    }
+    return type;
+}
+const nonEmpty = (v) => (v === undefined || v === '' ? undefined : v);
+/** The value a flag or a BELAY_* variable gives an input, before any belay.yml. */
+function picked(sources, key) {
+    return nonEmpty(sources.given[(0,_inputs_js__WEBPACK_IMPORTED_MODULE_4__/* .inputName */ .yu)(key)]) ?? nonEmpty(sources.env[(0,_inputs_js__WEBPACK_IMPORTED_MODULE_4__/* .envName */ .pD)(key)]);
+}
+/** The belay.yml a run reads: the config input, else belay.yml in the workspace; `explicit` when it was named. */
+function configFilePath(sources) {
+    const named = picked(sources, 'config');
+    return { path: (0,node_path__WEBPACK_IMPORTED_MODULE_2__.resolve)(sources.cwd, expandHome(named ?? 'belay.yml')), explicit: named !== undefined };
+}
+/** Whether a run with these sources reads a belay.yml (a named one that is missing is an error of the layering). */
+const configFileExists = (sources) => (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.existsSync)(configFilePath(sources).path);
+/**
+ * The layers, resolved and parsed for one command. `readFile` reads the belay.yml when there is one; without it
+ * an existing belay.yml is an error of the caller (the engine passes it whenever `configFileExists`).
+ */
+function loadLayers(command, sources, readFile) {
+    const { path, explicit } = configFilePath(sources);
+    let file;
+    if ((0,node_fs__WEBPACK_IMPORTED_MODULE_0__.existsSync)(path)) {
+        if (!readFile)
+            throw new Error(`${path} exists but no reader of belay.yml was given`);
+        file = readFile(path);
+    }
+    else if (explicit) {
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .InputError */ .dz('config', `${path} does not exist`, 'Give the path of your belay.yml, or drop the config input.');
+    }
+    const environment = picked(sources, 'environment');
+    let section;
+    if (environment !== undefined) {
+        section = file?.environments.get(environment);
+        if (!section) {
+            const known = [...(file?.environments.keys() ?? [])];
+            throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .InputError */ .dz('environment', file
+                ? `"${environment}" is not a section of environments in ${file.path}`
+                : `"${environment}" was asked for but there is no belay.yml`, known.length
+                ? `Use one of: ${known.join(', ')}.`
+                : 'Add it under environments: in belay.yml, or drop the environment input.');
+        }
+    }
+    const values = {};
+    const origin = {};
+    const secrets = [];
+    for (const key of command.inputs) {
+        const spec = _inputs_js__WEBPACK_IMPORTED_MODULE_4__/* .INPUTS */ .mc[key];
+        const name = (0,_inputs_js__WEBPACK_IMPORTED_MODULE_4__/* .inputName */ .yu)(key);
+        const inFile = (layer) => layer?.get(name);
+        // [origin, raw value, where to say it came from when it is bad (the input itself needs no pointer)]
+        const layers = [
+            ['input', nonEmpty(sources.given[name]), undefined],
+            ['env', nonEmpty(sources.env[(0,_inputs_js__WEBPACK_IMPORTED_MODULE_4__/* .envName */ .pD)(key)]), (0,_inputs_js__WEBPACK_IMPORTED_MODULE_4__/* .envName */ .pD)(key)],
+            ['environment', inFile(section)?.raw, `${file?.path}:${inFile(section)?.line}`],
+            ['file', inFile(file?.top)?.raw, `${file?.path}:${inFile(file?.top)?.line}`],
+            ['default', spec.default, undefined],
+        ];
+        const found = layers.find(([, raw]) => raw !== undefined);
+        if (!found)
+            continue;
+        const [from, raw, where] = found;
+        if ('secret' in spec && spec.secret)
+            secrets.push(...(key === 'databaseUrl' ? (0,_report_reporter_js__WEBPACK_IMPORTED_MODULE_6__/* .secretsOfUrl */ .mE)(raw) : [raw]));
+        const parsed = inputType(key).safeParse(raw);
+        if (!parsed.success) {
+            const [problem, fix] = (parsed.error.issues[0]?.message ?? 'invalid value|Check the value.').split('|');
+            throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .InputError */ .dz(name, problem, fix ?? '', where);
+        }
+        values[key] = parsed.data;
+        origin[key] = from;
+    }
+    readCompanionFiles(values, sources, secrets);
+    for (const key of command.required) {
+        if (values[key] === undefined || values[key] === '')
+            throw missing(key, sources.face);
+    }
+    return { values: values, origin, secrets, ...(file ? { configFile: file.path } : {}) };
+}
+/** The error for a required input nobody set, telling each face how to set it. */
+function missing(key, face, what = 'it is required') {
+    const name = (0,_inputs_js__WEBPACK_IMPORTED_MODULE_4__/* .inputName */ .yu)(key);
+    const how = face === 'action' ? `Add \`${name}:\` under \`with:\` in the workflow step` : `Pass --${name}`;
+    return new _core_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .InputError */ .dz(name, `${what} but was not given`, `${how}, set ${(0,_inputs_js__WEBPACK_IMPORTED_MODULE_4__/* .envName */ .pD)(key)}, or put ${name} in belay.yml.`);
+}
+function expandHome(path) {
+    return path === '~' || path.startsWith('~/') ? (0,node_os__WEBPACK_IMPORTED_MODULE_1__.homedir)() + path.slice(1) : path;
+}
+/** --ssh-key-file and --known-hosts-file: read the file into ssh-key / known-hosts when those are not set. */
+function readCompanionFiles(values, sources, secrets) {
+    const pairs = [
+        ['sshKeyFile', 'sshKey', true],
+        ['knownHostsFile', 'knownHosts', false],
+    ];
+    for (const [fileKey, valueKey, secret] of pairs) {
+        const path = values[fileKey];
+        if (path === undefined || path === '')
+            continue;
+        if (values[valueKey] !== undefined) {
+            throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .InputError */ .dz((0,_inputs_js__WEBPACK_IMPORTED_MODULE_4__/* .inputName */ .yu)(fileKey), `both ${(0,_inputs_js__WEBPACK_IMPORTED_MODULE_4__/* .inputName */ .yu)(valueKey)} and ${(0,_inputs_js__WEBPACK_IMPORTED_MODULE_4__/* .inputName */ .yu)(fileKey)} are set`, 'Give only one of them.');
+        }
+        const full = (0,node_path__WEBPACK_IMPORTED_MODULE_2__.isAbsolute)(expandHome(path)) ? expandHome(path) : (0,node_path__WEBPACK_IMPORTED_MODULE_2__.resolve)(sources.cwd, path);
+        let content;
+        try {
+            content = (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.readFileSync)(full, 'utf8');
+        }
+        catch (err) {
+            const why = err.code === 'ENOENT' ? 'does not exist' : 'cannot be read';
+            throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .InputError */ .dz((0,_inputs_js__WEBPACK_IMPORTED_MODULE_4__/* .inputName */ .yu)(fileKey), `${full} ${why}`, 'Give the path of an existing, readable file.');
+        }
+        if (secret)
+            secrets.push(content);
+        values[valueKey] = content;
+    }
 }
 
 
