@@ -350,7 +350,7 @@ export const INPUTS = {
   copyTo: {
     kind: 'user@host:dir',
     description:
-      "Second SSH host to copy the new backup to, as `user@host:dir` or `user@host:port:dir` (dir relative to that user's home; the copy goes in `<dir>/<app>` with its manifest). Reached from the runner with the same ssh-key and known-hosts / host-fingerprint rules, not through jump-host.",
+      "Second SSH host to copy the new backup to, as `user@host:dir` or `user@host:port:dir` (dir relative to that user's home; the copy goes in `<dir>/<app>` with its manifest, and the keep-* rules prune older copies there). Reached from the runner with the same ssh-key and known-hosts / host-fingerprint rules, not through jump-host.",
     parse: (s, ctx) => {
       if (s.trim() === '') return undefined;
       const m = /^(?:([^@\s]+)@)?(\[[^\]]+\]|[^:@\s[\]]+)(?::(\d+))?:(.+)$/.exec(s.trim());
