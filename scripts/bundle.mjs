@@ -22,6 +22,18 @@ module.enableCompileCache?.();
 await import('./main.js');
 `;
 
+// ssh2 checks at load whether Node can sign with Ed25519 by signing with a fixed private key written into its
+// source. A private key has no place in committed files, even a throwaway one: the bundle gets a key generated at
+// load instead, which answers the same question (no Ed25519 in this Node: no key, the signing fails, unsupported).
+/** ssh2's probe key expression: two quoted pieces of base64 between the PEM lines (matched, never written here). */
+const PROBE_KEY =
+  /'-----BEGIN PRIVATE KEY-----\\r\\n[A-Za-z0-9+/=]+'\s*\+\s*'[A-Za-z0-9+/=]+\\r\\n-----END PRIVATE KEY-----'/;
+const GENERATED_KEY =
+  "(() => { try { return crypto.generateKeyPairSync('ed25519').privateKey; } catch { return undefined; } })()";
+const withoutProbeKey = (source) => source.replace(PROBE_KEY, GENERATED_KEY);
+/** Any PEM private key with key material after its header, the way it would sit in bundled source. */
+const ANY_KEY = /-----BEGIN [A-Z ]*PRIVATE KEY-----(?:\\r\\n|\\n|\r?\n)[A-Za-z0-9+/]{16}/;
+
 for (const [name, entry] of Object.entries(entries)) {
   const { code, assets } = await ncc(new URL(`../${entry}`, import.meta.url).pathname, {
     minify: true,
@@ -42,7 +54,10 @@ for (const [name, entry] of Object.entries(entries)) {
     "const __dirname = __filename.slice(0, __filename.lastIndexOf('/'));\n";
   // The CLI's bundle is main.js behind a small index.js that turns Node's compile cache on first (see LAUNCHER).
   const main = name === 'cli' ? 'main.js' : 'index.js';
-  writeFileSync(`${dir}/${main}`, shim + code.replace(/^#!.*\n/, '').replaceAll('__BELAY_VERSION__', version));
+  writeFileSync(
+    `${dir}/${main}`,
+    shim + withoutProbeKey(code.replace(/^#!.*\n/, '').replaceAll('__BELAY_VERSION__', version)),
+  );
   if (name === 'cli') {
     writeFileSync(`${dir}/index.js`, LAUNCHER);
     chmodSync(`${dir}/index.js`, 0o755);
@@ -52,9 +67,12 @@ for (const [name, entry] of Object.entries(entries)) {
   for (const [file, asset] of kept) {
     mkdirSync(`${dir}/${file}`.replace(/\/[^/]*$/, ''), { recursive: true });
     // Chunks (capabilities loaded on demand) are ES modules of their own and need the same shim.
-    writeFileSync(`${dir}/${file}`, file.endsWith('.js') ? shim + asset.source : asset.source);
+    writeFileSync(`${dir}/${file}`, file.endsWith('.js') ? shim + withoutProbeKey(String(asset.source)) : asset.source);
   }
   const size = readFileSync(`${dir}/${main}`).length;
+  if (readdirSync(dir).some((f) => f.endsWith('.js') && ANY_KEY.test(readFileSync(`${dir}/${f}`, 'utf8')))) {
+    throw new Error(`dist/${name} holds a private key: if ssh2's probe key changed shape, update PROBE_KEY`);
+  }
   console.log(
     `dist/${name}/${main}  ${(size / 1024).toFixed(0)} KiB${kept.length ? `  + ${kept.map(([f]) => f).join(', ')}` : ''}`,
   );
