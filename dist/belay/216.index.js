@@ -256,7 +256,7 @@ async function runRelease(ctx) {
     if (!v.host)
         throw (0,_config_layers_js__WEBPACK_IMPORTED_MODULE_3__/* .missing */ .LO)('host', face);
     // Loaded, not imported: deploy's code is then one chunk of the bundle that both deploy and release load.
-    const { checkConfirmation, planDeploy } = await Promise.all(/* import() */[__webpack_require__.e(815), __webpack_require__.e(487), __webpack_require__.e(49), __webpack_require__.e(931), __webpack_require__.e(210)]).then(__webpack_require__.bind(__webpack_require__, 6210));
+    const { checkConfirmation, planDeploy } = await Promise.all(/* import() */[__webpack_require__.e(815), __webpack_require__.e(487), __webpack_require__.e(49), __webpack_require__.e(931), __webpack_require__.e(759)]).then(__webpack_require__.bind(__webpack_require__, 1759));
     checkConfirmation(v);
     const stages = releaseStages(v, cwd);
     // Everything deploy will refuse is refused now, before a stage changes anything.
@@ -326,7 +326,7 @@ async function runStage(stage, ctx, values, reporter) {
                 loaded: { ...at.loaded, values: { ...values, mode: 'apply' } },
             });
         case 'deploy':
-            return (await Promise.all(/* import() */[__webpack_require__.e(815), __webpack_require__.e(487), __webpack_require__.e(49), __webpack_require__.e(931), __webpack_require__.e(210)]).then(__webpack_require__.bind(__webpack_require__, 6210))).runDeploy(at);
+            return (await Promise.all(/* import() */[__webpack_require__.e(815), __webpack_require__.e(487), __webpack_require__.e(49), __webpack_require__.e(931), __webpack_require__.e(759)]).then(__webpack_require__.bind(__webpack_require__, 1759))).runDeploy(at);
     }
 }
 /** What a stage hands to the ones after it. */

@@ -164,63 +164,6 @@ function readCompanionFiles(values, sources, secrets) {
 
 /***/ }),
 
-/***/ 6755:
-/***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
-
-/* harmony export */ __webpack_require__.d(__webpack_exports__, {
-/* harmony export */   X4: () => (/* binding */ runChecked),
-/* harmony export */   ky: () => (/* binding */ shellScript),
-/* harmony export */   pk: () => (/* binding */ belayDir),
-/* harmony export */   rZ: () => (/* binding */ ENSURE_BELAY_DIR),
-/* harmony export */   wY: () => (/* binding */ appDirFor),
-/* harmony export */   xZ: () => (/* binding */ uniqueToken)
-/* harmony export */ });
-/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(7598);
-/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__webpack_require__.n(node_crypto__WEBPACK_IMPORTED_MODULE_0__);
-/* harmony import */ var _core_command_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(6102);
-/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(4296);
-/**
- * The `.belay` folder inside app-dir on the server, where the deploy lock and the release records live. It is
- * created readable by the SSH user only (umask 077): release folders hold the env files, values included.
- * Every path reaches the shell as a quoted positional argument of a constant script.
- */
-
-
-
-/** app-dir as given, else `belay/<app>` under the SSH user's home (`belay` when no app is named, as doctor may). */
-const appDirFor = (v) => v.appDir ?? (v.app ? `belay/${v.app}` : 'belay');
-/** `<appDir>/.belay` (app-dir is relative to the SSH user's home unless absolute). */
-const belayDir = (appDir) => `${appDir.replace(/(.)\/+$/, '$1')}/.belay`;
-/**
- * Shell text that creates app-dir (with the user's own umask: containers may need to read bind mounts in it),
- * then, under umask 077, `<app-dir>/.belay`. Expects app-dir in `$1`; leaves umask 077 in force for what follows.
- */
-const ENSURE_BELAY_DIR = 'mkdir -p -- "$1" && umask 077 && mkdir -p -- "$1/.belay"';
-/** `sh -c '<constant script>' belay arg1 arg2 …`: the arguments arrive as `$1`, `$2`, … and are never parsed. */
-const shellScript = (text, ...args) => (0,_core_command_js__WEBPACK_IMPORTED_MODULE_1__/* .cmd */ .HW)('sh', '-c', text, 'belay', ...args);
-/** A name no other run will pick, for temporary files and folders next to the real ones. */
-const uniqueToken = () => (0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.randomBytes)(6).toString('hex');
-/** The last non-empty line of a command's error output. */
-const lastLine = (text) => text
-    .split('\n')
-    .map((l) => l.trim())
-    .filter(Boolean)
-    .pop() ?? '';
-/**
- * Run a command that must succeed (exit 0 or one of `accept`); anything else is a BelayError saying what could
- * not be done on which server, why (its last error line), and `fix`.
- */
-async function runChecked(t, what, command, fix, accept = []) {
-    const r = await t.exec(command);
-    if (r.code === 0 || accept.includes(r.code))
-        return r;
-    const why = lastLine(r.stderr) || `exit ${r.code}`;
-    throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .BelayError */ .oT(`Could not ${what} on ${t.label}: ${why}. ${fix}`);
-}
-
-
-/***/ }),
-
 /***/ 5003:
 /***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
 

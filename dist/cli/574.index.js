@@ -409,59 +409,6 @@ async function startDeployment(token, request, reporter, env = process.env) {
 
 // EXTERNAL MODULE: ./node_modules/zod/v4/classic/schemas.js + 17 modules
 var schemas = __webpack_require__(8816);
-;// CONCATENATED MODULE: ./src/deploy/left-locks.ts
-/**
- * Deploy locks a run holds, written to the action's step state as they are taken and released. A cancelled job
- * never reaches the deploy's `finally`; the action's post step (which the runner runs after a cancel too) reads
- * what is left here and releases those locks if they are still this run's (src/deploy/run.ts releaseLeftLocks).
- */
-
-/** The step state's name. */
-const LEFT_LOCKS = 'belay-deploy-locks';
-const leftLocks = schemas/* array */.YOg(schemas/* object */.Ikc({
-    target: schemas/* object */.Ikc({ user: schemas/* string */.YjP(), host: schemas/* string */.YjP(), port: schemas/* number */.aig().int() }),
-    appDir: schemas/* string */.YjP(),
-    owner: schemas/* object */.Ikc({
-        release: schemas/* string */.YjP(),
-        run: schemas/* string */.YjP().optional(),
-        actor: schemas/* string */.YjP().optional(),
-        host: schemas/* string */.YjP(),
-        pid: schemas/* number */.aig().int(),
-        time: schemas/* string */.YjP(),
-    }),
-}));
-class LockLedger {
-    reporter;
-    held = new Map();
-    constructor(reporter) {
-        this.reporter = reporter;
-    }
-    taken(target, appDir, owner) {
-        this.held.set(key(target, appDir), { target, appDir, owner });
-        this.save();
-    }
-    released(target, appDir) {
-        this.held.delete(key(target, appDir));
-        this.save();
-    }
-    save() {
-        this.reporter.saveState?.(LEFT_LOCKS, this.held.size ? JSON.stringify([...this.held.values()]) : '');
-    }
-}
-const key = (t, appDir) => `${t.user}@${t.host}:${t.port}/${appDir}`;
-/** The locks the main step left, from its saved state ('' or unreadable: none). */
-function parseLeftLocks(text) {
-    if (!text)
-        return [];
-    try {
-        const parsed = leftLocks.safeParse(JSON.parse(text));
-        return parsed.success ? parsed.data : [];
-    }
-    catch {
-        return [];
-    }
-}
-
 // EXTERNAL MODULE: ./src/deploy/belay-dir.ts
 var belay_dir = __webpack_require__(9136);
 ;// CONCATENATED MODULE: ./src/deploy/lock.ts
@@ -483,6 +430,7 @@ var belay_dir = __webpack_require__(9136);
 
 
 
+/** The owner record as it is stored (owner.json, and the action's step state). */
 const ownerSchema = schemas/* object */.Ikc({
     release: schemas/* string */.YjP(),
     run: schemas/* string */.YjP().optional(),
@@ -676,13 +624,15 @@ function heldLock(t, appDir, owner, { warn, reconnect }) {
                         why = again instanceof Error ? again.message : String(again);
                     }
                 }
-                warn(`Could not release the deploy lock on ${t.label}: ${why} It is broken after lock-stale-after; ` +
-                    `to free it now, run on the server: ${breakCommand(appDir)}`);
+                warn(notReleased(t.label, why, appDir));
                 return false;
             }
         },
     };
 }
+/** What to say when a lock could not be released: it goes stale by itself, or this command frees it now. */
+const notReleased = (where, why, appDir) => `Could not release the deploy lock on ${where}: ${why} It is broken after lock-stale-after; ` +
+    `to free it now, run on the server: ${breakCommand(appDir)}`;
 /** The exact command that breaks the lock by hand. */
 const breakCommand = (appDir) => `rm -rf -- ${(0,command/* quote */.hD)(lockPath(appDir))}`;
 function since(state) {
@@ -708,6 +658,53 @@ function takenOwner(stdout) {
     return owner;
 }
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+;// CONCATENATED MODULE: ./src/deploy/left-locks.ts
+/**
+ * Deploy locks a run holds, written to the action's step state as they are taken and released. A cancelled job
+ * never reaches the deploy's `finally`; the action's post step (which the runner runs after a cancel too) reads
+ * what is left here and releases those locks if they are still this run's (src/deploy/run.ts releaseLeftLocks).
+ */
+
+
+/** The step state's name. */
+const LEFT_LOCKS = 'belay-deploy-locks';
+const leftLocks = schemas/* array */.YOg(schemas/* object */.Ikc({
+    target: schemas/* object */.Ikc({ user: schemas/* string */.YjP(), host: schemas/* string */.YjP(), port: schemas/* number */.aig().int() }),
+    appDir: schemas/* string */.YjP(),
+    owner: ownerSchema,
+}));
+class LockLedger {
+    reporter;
+    held = new Map();
+    constructor(reporter) {
+        this.reporter = reporter;
+    }
+    taken(target, appDir, owner) {
+        this.held.set(key(target, appDir), { target, appDir, owner });
+        this.save();
+    }
+    released(target, appDir) {
+        this.held.delete(key(target, appDir));
+        this.save();
+    }
+    save() {
+        this.reporter.saveState?.(LEFT_LOCKS, this.held.size ? JSON.stringify([...this.held.values()]) : '');
+    }
+}
+const key = (t, appDir) => `${t.user}@${t.host}:${t.port}/${appDir}`;
+/** The locks the main step left, from its saved state ('' or unreadable: none). */
+function parseLeftLocks(text) {
+    if (!text)
+        return [];
+    try {
+        const parsed = leftLocks.safeParse(JSON.parse(text));
+        return parsed.success ? parsed.data : [];
+    }
+    catch {
+        return [];
+    }
+}
 
 // EXTERNAL MODULE: ./src/deploy/compose.ts
 var compose = __webpack_require__(5003);
@@ -1253,13 +1250,7 @@ async function deployHost({ t, target, ledger, reconnect }, plan, id, tl, report
     // Which compose the server has is asked while the lock is being taken: one round trip less before the work.
     const detecting = (0,compose/* detectCompose */.ib)(t);
     detecting.catch(() => undefined);
-    const owner = {
-        release: id,
-        ...runFacts(),
-        host: (0,external_node_os_.hostname)(),
-        pid: process.pid,
-        time: new Date().toISOString(),
-    };
+    const owner = lockOwner(id);
     // Written before the lock is taken: a cancel right after the mkdir still leaves the post step what it needs
     // (ownership is judged without the time).
     ledger.taken(target, plan.appDir, owner);
@@ -1380,7 +1371,7 @@ async function releaseLeftLocks({ reporter, face, loaded, state }) {
                     : `the deploy lock on ${where} is not this job's any more (released, or broken as stale): left alone`);
             }
             catch (err) {
-                reporter.warn(`Could not release the deploy lock of release ${owner.release} on ${where}: ${err instanceof Error ? err.message : String(err)} It is broken after lock-stale-after; to free it now, run on the server: ${breakCommand(appDir)}`);
+                reporter.warn(notReleased(where, err instanceof Error ? err.message : String(err), appDir));
             }
         }
     }
@@ -1522,9 +1513,17 @@ async function hook(t, appDir, text, facts, name, reporter) {
     if (r.code !== 0)
         throw new errors/* BelayError */.oT(`${name} failed (exit ${r.code}): ${lastLine(r.stderr) || 'no message'}.`);
 }
-function runFacts() {
+/** Who takes the lock for `release`: this run (url, actor), this runner and process, and now. */
+function lockOwner(release) {
     const p = (0,manifest/* provenance */.aH)();
-    return { ...(p.run?.url ? { run: p.run.url } : {}), ...(p.run?.actor ? { actor: p.run.actor } : {}) };
+    return {
+        release,
+        ...(p.run?.url ? { run: p.run.url } : {}),
+        ...(p.run?.actor ? { actor: p.run.actor } : {}),
+        host: (0,external_node_os_.hostname)(),
+        pid: process.pid,
+        time: new Date().toISOString(),
+    };
 }
 function parseJson(text) {
     try {
@@ -1613,13 +1612,7 @@ async function runRollback({ reporter, face, loaded }) {
                     .map((r) => r.id)
                     .join(', ') || 'none'}.`);
             }
-            const owner = {
-                release: to.id,
-                ...runFacts(),
-                host: (0,external_node_os_.hostname)(),
-                pid: process.pid,
-                time: new Date().toISOString(),
-            };
+            const owner = lockOwner(to.id);
             deployment ??= await startDeployment(v.githubToken, {
                 environment: v.environment ?? 'production',
                 description: `belay rollback ${v.app} to ${to.id}`,

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import type { Reporter } from '../report/reporter.js';
 import type { HostTarget } from '../transport/types.js';
-import type { LockOwner } from './lock.js';
+import { ownerSchema, type LockOwner } from './lock.js';
 
 /** The step state's name. */
 export const LEFT_LOCKS = 'belay-deploy-locks';
@@ -21,14 +21,7 @@ const leftLocks = z.array(
   z.object({
     target: z.object({ user: z.string(), host: z.string(), port: z.number().int() }),
     appDir: z.string(),
-    owner: z.object({
-      release: z.string(),
-      run: z.string().optional(),
-      actor: z.string().optional(),
-      host: z.string(),
-      pid: z.number().int(),
-      time: z.string(),
-    }),
+    owner: ownerSchema,
   }),
 );
 

@@ -63,7 +63,8 @@ export interface AcquireOptions {
   reconnect?: () => Promise<Transport>;
 }
 
-const ownerSchema = z.object({
+/** The owner record as it is stored (owner.json, and the action's step state). */
+export const ownerSchema = z.object({
   release: z.string(),
   run: z.string().optional(),
   actor: z.string().optional(),
@@ -293,15 +294,17 @@ function heldLock(
             why = again instanceof Error ? again.message : String(again);
           }
         }
-        warn(
-          `Could not release the deploy lock on ${t.label}: ${why} It is broken after lock-stale-after; ` +
-            `to free it now, run on the server: ${breakCommand(appDir)}`,
-        );
+        warn(notReleased(t.label, why, appDir));
         return false;
       }
     },
   };
 }
+
+/** What to say when a lock could not be released: it goes stale by itself, or this command frees it now. */
+export const notReleased = (where: string, why: string, appDir: string): string =>
+  `Could not release the deploy lock on ${where}: ${why} It is broken after lock-stale-after; ` +
+  `to free it now, run on the server: ${breakCommand(appDir)}`;
 
 /** The exact command that breaks the lock by hand. */
 export const breakCommand = (appDir: string): string => `rm -rf -- ${quote(lockPath(appDir))}`;

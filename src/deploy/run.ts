@@ -21,7 +21,7 @@ import { markdownTable, type Reporter } from '../report/reporter.js';
 import { ConnectionPool } from '../transport/pool.js';
 import { startDeployment, type DeploymentRecord } from './deployments.js';
 import { LockLedger, parseLeftLocks, LEFT_LOCKS } from './left-locks.js';
-import { breakCommand, releaseIfOurs } from './lock.js';
+import { notReleased, releaseIfOurs } from './lock.js';
 import type { HostTarget, Transport } from '../transport/types.js';
 import { changedByComposeV1, compose, containersVerdict, detectCompose, serviceStates, type Stack } from './compose.js';
 import { appDirFor } from './belay-dir.js';
@@ -389,13 +389,7 @@ async function deployHost(
   // Which compose the server has is asked while the lock is being taken: one round trip less before the work.
   const detecting = detectCompose(t);
   detecting.catch(() => undefined);
-  const owner: LockOwner = {
-    release: id,
-    ...runFacts(),
-    host: hostname(),
-    pid: process.pid,
-    time: new Date().toISOString(),
-  };
+  const owner = lockOwner(id);
   // Written before the lock is taken: a cancel right after the mkdir still leaves the post step what it needs
   // (ownership is judged without the time).
   ledger.taken(target, plan.appDir, owner);
@@ -535,9 +529,7 @@ export async function releaseLeftLocks({ reporter, face, loaded, state }: RunCon
             : `the deploy lock on ${where} is not this job's any more (released, or broken as stale): left alone`,
         );
       } catch (err) {
-        reporter.warn(
-          `Could not release the deploy lock of release ${owner.release} on ${where}: ${err instanceof Error ? err.message : String(err)} It is broken after lock-stale-after; to free it now, run on the server: ${breakCommand(appDir)}`,
-        );
+        reporter.warn(notReleased(where, err instanceof Error ? err.message : String(err), appDir));
       }
     }
   } finally {
@@ -722,9 +714,17 @@ async function hook(
   if (r.code !== 0) throw new BelayError(`${name} failed (exit ${r.code}): ${lastLine(r.stderr) || 'no message'}.`);
 }
 
-function runFacts(): Pick<LockOwner, 'run' | 'actor'> {
+/** Who takes the lock for `release`: this run (url, actor), this runner and process, and now. */
+function lockOwner(release: string): LockOwner {
   const p = provenance();
-  return { ...(p.run?.url ? { run: p.run.url } : {}), ...(p.run?.actor ? { actor: p.run.actor } : {}) };
+  return {
+    release,
+    ...(p.run?.url ? { run: p.run.url } : {}),
+    ...(p.run?.actor ? { actor: p.run.actor } : {}),
+    host: hostname(),
+    pid: process.pid,
+    time: new Date().toISOString(),
+  };
 }
 
 function parseJson(text: string): unknown {
@@ -823,13 +823,7 @@ export async function runRollback({ reporter, face, loaded }: RunContext): Promi
           }.`,
         );
       }
-      const owner: LockOwner = {
-        release: to.id,
-        ...runFacts(),
-        host: hostname(),
-        pid: process.pid,
-        time: new Date().toISOString(),
-      };
+      const owner = lockOwner(to.id);
       deployment ??= await startDeployment(
         v.githubToken,
         {

@@ -1,8 +1,8 @@
 import { fileURLToPath as __belayPath } from 'node:url';
 const __filename = __belayPath(import.meta.url);
 const __dirname = __filename.slice(0, __filename.lastIndexOf('/'));
-export const id = 210;
-export const ids = [210];
+export const id = 759;
+export const ids = [759];
 export const modules = {
 
 /***/ 8726:
@@ -115,63 +115,6 @@ function provenance(env = process.env) {
             : undefined;
     const git = env.GITHUB_SHA ? { sha: env.GITHUB_SHA, ...(env.GITHUB_REF ? { ref: env.GITHUB_REF } : {}) } : undefined;
     return { ...(git ? { git } : {}), ...(run ? { run } : {}) };
-}
-
-
-/***/ }),
-
-/***/ 6755:
-/***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
-
-/* harmony export */ __webpack_require__.d(__webpack_exports__, {
-/* harmony export */   X4: () => (/* binding */ runChecked),
-/* harmony export */   ky: () => (/* binding */ shellScript),
-/* harmony export */   pk: () => (/* binding */ belayDir),
-/* harmony export */   rZ: () => (/* binding */ ENSURE_BELAY_DIR),
-/* harmony export */   wY: () => (/* binding */ appDirFor),
-/* harmony export */   xZ: () => (/* binding */ uniqueToken)
-/* harmony export */ });
-/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(7598);
-/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__webpack_require__.n(node_crypto__WEBPACK_IMPORTED_MODULE_0__);
-/* harmony import */ var _core_command_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(6102);
-/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(4296);
-/**
- * The `.belay` folder inside app-dir on the server, where the deploy lock and the release records live. It is
- * created readable by the SSH user only (umask 077): release folders hold the env files, values included.
- * Every path reaches the shell as a quoted positional argument of a constant script.
- */
-
-
-
-/** app-dir as given, else `belay/<app>` under the SSH user's home (`belay` when no app is named, as doctor may). */
-const appDirFor = (v) => v.appDir ?? (v.app ? `belay/${v.app}` : 'belay');
-/** `<appDir>/.belay` (app-dir is relative to the SSH user's home unless absolute). */
-const belayDir = (appDir) => `${appDir.replace(/(.)\/+$/, '$1')}/.belay`;
-/**
- * Shell text that creates app-dir (with the user's own umask: containers may need to read bind mounts in it),
- * then, under umask 077, `<app-dir>/.belay`. Expects app-dir in `$1`; leaves umask 077 in force for what follows.
- */
-const ENSURE_BELAY_DIR = 'mkdir -p -- "$1" && umask 077 && mkdir -p -- "$1/.belay"';
-/** `sh -c '<constant script>' belay arg1 arg2 …`: the arguments arrive as `$1`, `$2`, … and are never parsed. */
-const shellScript = (text, ...args) => (0,_core_command_js__WEBPACK_IMPORTED_MODULE_1__/* .cmd */ .HW)('sh', '-c', text, 'belay', ...args);
-/** A name no other run will pick, for temporary files and folders next to the real ones. */
-const uniqueToken = () => (0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.randomBytes)(6).toString('hex');
-/** The last non-empty line of a command's error output. */
-const lastLine = (text) => text
-    .split('\n')
-    .map((l) => l.trim())
-    .filter(Boolean)
-    .pop() ?? '';
-/**
- * Run a command that must succeed (exit 0 or one of `accept`); anything else is a BelayError saying what could
- * not be done on which server, why (its last error line), and `fix`.
- */
-async function runChecked(t, what, command, fix, accept = []) {
-    const r = await t.exec(command);
-    if (r.code === 0 || accept.includes(r.code))
-        return r;
-    const why = lastLine(r.stderr) || `exit ${r.code}`;
-    throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .BelayError */ .oT(`Could not ${what} on ${t.label}: ${why}. ${fix}`);
 }
 
 
@@ -312,7 +255,7 @@ function containersVerdict(states, services) {
 
 /***/ }),
 
-/***/ 6210:
+/***/ 1759:
 /***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
 
 // ESM COMPAT FLAG
@@ -359,257 +302,14 @@ var transport_pool = __webpack_require__(2548);
 var deployments = __webpack_require__(9935);
 // EXTERNAL MODULE: ./src/deploy/left-locks.ts
 var left_locks = __webpack_require__(9607);
-// EXTERNAL MODULE: ./node_modules/zod/v4/classic/schemas.js + 17 modules
-var schemas = __webpack_require__(8816);
-// EXTERNAL MODULE: ./src/deploy/belay-dir.ts
-var belay_dir = __webpack_require__(6755);
-;// CONCATENATED MODULE: ./src/deploy/lock.ts
-/**
- * The deploy lock on the server: `<app-dir>/.belay/lock`, a directory made by an atomic `mkdir`, with the holder
- * in `owner.json`. It lives on the server so that every runner, CLI and human sees the same one, and it outlives a
- * lost connection on purpose: a deploy that vanished mid-way leaves the lock, which a later deploy breaks once it
- * is older than lock-stale-after (by the server's clock).
- *
- * Every step that looks at or changes the lock runs as one short script under `flock` on `.belay/lock.guard`.
- * The kernel drops that guard when the script ends, however it ends, so it can never be left held; it is what
- * makes "this lock is stale, break it and take it" one atomic step: of two waiters that find the same stale lock,
- * the second sees that it changed and goes back to waiting. (A bare `mv` + `mkdir` cannot promise that: the slower
- * waiter's `mv` would move away the lock the faster one had just taken.) The owner record is written in the same
- * critical section as the `mkdir`, so nobody ever sees a fresh lock without its owner.
- */
-
-
-
-
-
-const ownerSchema = schemas/* object */.Ikc({
-    release: schemas/* string */.YjP(),
-    run: schemas/* string */.YjP().optional(),
-    actor: schemas/* string */.YjP().optional(),
-    host: schemas/* string */.YjP(),
-    pid: schemas/* number */.aig().int(),
-    time: schemas/* string */.YjP(),
-});
-/**
- * The owner record up to the value of `time`, which the server appends (`<ISO time>"}`). Keys in a fixed order,
- * so that one owner always has one text and "is this lock ours" is a comparison of text on the server.
- */
-function ownerPrefix(owner) {
-    const { release, run, actor, host, pid } = owner;
-    const json = JSON.stringify({ release, run, actor, host, pid });
-    return `${json.slice(0, -1)},"time":"`;
-}
-/** An owner record as the server has it, or undefined when it is missing or not one. */
-function parseOwner(text) {
-    try {
-        const parsed = ownerSchema.safeParse(JSON.parse(text));
-        return parsed.success ? parsed.data : undefined;
-    }
-    catch {
-        return undefined;
-    }
-}
-/** `release 20261123T170102Z-1a2b (actor octocat, run https://…, runner fv-az12 pid 4242)`. */
-function describeOwner(owner) {
-    if (!owner)
-        return 'an unknown deploy (its owner.json is missing or unreadable)';
-    const facts = [
-        owner.actor ? `actor ${owner.actor}` : '',
-        owner.run ? `run ${owner.run}` : '',
-        `runner ${owner.host} pid ${owner.pid}`,
-    ].filter(Boolean);
-    return `release ${owner.release} (${facts.join(', ')})`;
-}
-/**
- * Age of a held lock in ms by the server's clock: from the owner's time, or, when the owner record is missing or
- * unreadable, from the lock folder's mtime.
- */
-function lockAge(state) {
-    const since = lockSince(state);
-    return since === undefined ? undefined : state.now * 1000 - since;
-}
-function lockSince(state) {
-    const ownerTime = state.owner ? Date.parse(state.owner.time) : NaN;
-    if (Number.isFinite(ownerTime))
-        return ownerTime;
-    return state.mtime === undefined ? undefined : state.mtime * 1000;
-}
-/** `held <now>` then the fingerprint: `<inode> <mtime>` and the owner.json text. */
-function parseLockState(stdout) {
-    const [head = '', stat = '', ...rest] = stdout.split('\n');
-    const now = Number(/^held (\d+)$/.exec(head.trim())?.[1] ?? NaN);
-    const m = /^(\d+) (\d+)$/.exec(stat.trim());
-    const ownerText = rest.join('\n').replace(/\n+$/, '');
-    return {
-        now,
-        owner: parseOwner(ownerText),
-        mtime: m ? Number(m[2]) : undefined,
-        fingerprint: m ? `${stat}\n${ownerText}`.replace(/\n+$/, '') : undefined,
-    };
-}
-// The scripts below get app-dir in $1 and the owner prefix in $2. GUARD takes the flock that every lock step runs
-// under; `take` and `fp` are functions, whose $1, $2 … are their own, hence $p.
-const GUARD = `${belay_dir/* ENSURE_BELAY_DIR */.rZ} || exit 90
-b="$1/.belay"; l="$b/lock"; p="$2"
-command -v flock >/dev/null 2>&1 || { echo "flock is not installed (util-linux or busybox provides it)" >&2; exit 91; }
-exec 9>>"$b/lock.guard" && flock 9 || exit 92
-fp() { stat -c '%i %Y' -- "$l" 2>/dev/null; cat -- "$l/owner.json" 2>/dev/null; }
-take() {
-  mkdir -- "$l" 2>/dev/null || return 1
-  if printf '%s%s"}\\n' "$p" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" > "$l/.owner" && mv -f -- "$l/.owner" "$l/owner.json"
-  then echo taken; cat -- "$l/owner.json"; exit 0
-  else rm -rf -- "$l"; exit 93
-  fi
-}`;
-/** Take the lock, or describe it. */
-const ATTEMPT = `${GUARD}
-take
-echo "held $(date +%s)"; fp; exit 0`;
-/** $3 fingerprint of the lock found stale, $4 unique token. Break that very lock and take it. */
-const BREAK = `${GUARD}
-[ -n "$3" ] && [ "$(fp)" = "$3" ] || { echo changed; exit 0; }
-mv -- "$l" "$b/lock.broken-$4" || exit 94
-rm -rf -- "$b/lock.broken-$4"
-take
-echo changed`;
-/** $3 unique token. Remove the lock only if its owner record starts with our prefix. */
-const RELEASE = `[ -d "$1/.belay/lock" ] || { echo gone; exit 0; }
-${GUARD}
-o=$(cat -- "$l/owner.json" 2>/dev/null) || o=""
-case "$o" in
-  "$p"*) mv -- "$l" "$b/lock.released-$3" && rm -rf -- "$b/lock.released-$3" && echo released ;;
-  *) [ -d "$l" ] || { echo gone; exit 0; }; echo other; printf '%s\\n' "$o" ;;
-esac`;
-const lockPath = (appDir) => `${(0,belay_dir/* belayDir */.pk)(appDir)}/lock`;
-const FIX = 'Check that the SSH user can write to app-dir.';
-/**
- * Take the deploy lock of `appDir`, waiting up to `timeoutMs` while someone else holds it, and breaking it when
- * it is older than `staleAfterMs`. Throws a BelayError naming the holder when the wait runs out.
- */
-async function acquireDeployLock(t, appDir, owner, options) {
-    const prefix = ownerPrefix(owner);
-    const pollMs = options.pollMs ?? 2000;
-    const progressEveryMs = options.progressEveryMs ?? 10_000;
-    const started = Date.now();
-    let nextProgress = 0;
-    for (;;) {
-        const r = await (0,belay_dir/* runChecked */.X4)(t, `take the deploy lock in ${appDir}`, (0,belay_dir/* shellScript */.ky)(ATTEMPT, appDir, prefix), FIX);
-        const taken = takenOwner(r.stdout);
-        if (taken)
-            return heldLock(t, appDir, taken, options);
-        const state = parseLockState(r.stdout);
-        const age = lockAge(state);
-        if (age !== undefined && age > options.staleAfterMs && state.fingerprint) {
-            const what = `break the stale deploy lock in ${appDir}`;
-            const command = (0,belay_dir/* shellScript */.ky)(BREAK, appDir, prefix, state.fingerprint, (0,belay_dir/* uniqueToken */.xZ)());
-            const broken = takenOwner((await (0,belay_dir/* runChecked */.X4)(t, what, command, FIX)).stdout);
-            if (broken) {
-                options.warn(`Broke a stale deploy lock on ${t.label}: it was held by ${describeOwner(state.owner)} ${since(state)}, ` +
-                    `longer than lock-stale-after (${(0,duration/* formatDuration */.a3)(options.staleAfterMs)}); that deploy is taken to be dead.`);
-                return heldLock(t, appDir, broken, options);
-            }
-            // Someone else broke or released it first: look again after the usual pause.
-        }
-        const waited = Date.now() - started;
-        if (waited >= options.timeoutMs)
-            throw lockHeldError(t, appDir, state, waited);
-        if (waited >= nextProgress) {
-            options.progress(waited, state.owner);
-            nextProgress = waited + progressEveryMs;
-        }
-        await sleep(Math.min(pollMs, Math.max(0, options.timeoutMs - waited)));
-    }
-}
-/** The owner of the lock of `appDir`, or undefined when there is no lock (or it has no readable owner yet). */
-async function readLockOwner(t, appDir) {
-    const script = 'f="$1/.belay/lock/owner.json"; [ -f "$f" ] || exit 0; cat -- "$f"';
-    const r = await runChecked(t, `read the deploy lock in ${appDir}`, shellScript(script, appDir), FIX);
-    return parseOwner(r.stdout.trim());
-}
-/**
- * Remove the lock of `appDir` if `owner` holds it (same release, run, actor, runner and pid; the time does not
- * matter), for the action's post step after a cancelled job. True when it removed it; false when there was no
- * lock or it is someone else's, which is left alone.
- */
-async function releaseIfOurs(t, appDir, owner) {
-    return (await releaseLock(t, appDir, owner)).released;
-}
-async function releaseLock(t, appDir, owner) {
-    const command = (0,belay_dir/* shellScript */.ky)(RELEASE, appDir, ownerPrefix(owner), (0,belay_dir/* uniqueToken */.xZ)());
-    const r = await (0,belay_dir/* runChecked */.X4)(t, `release the deploy lock in ${appDir}`, command, FIX);
-    const [verdict = '', ...rest] = r.stdout.split('\n');
-    if (verdict === 'released')
-        return { released: true };
-    if (verdict === 'other')
-        return { released: false, other: { owner: parseOwner(rest.join('\n').trim()) } };
-    return { released: false };
-}
-function heldLock(t, appDir, owner, { warn, reconnect }) {
-    let done = false;
-    const attempt = async (on) => {
-        const result = await releaseLock(on, appDir, owner);
-        done = true;
-        if (result.other) {
-            warn(`The deploy lock on ${t.label} was no longer ours at the end (it is held by ` +
-                `${describeOwner(result.other.owner)}, which broke it as stale); left it in place.`);
-        }
-    };
-    return {
-        owner,
-        async release() {
-            if (done)
-                return true;
-            try {
-                await attempt(t);
-                return true;
-            }
-            catch (err) {
-                let why = err instanceof Error ? err.message : String(err);
-                if (reconnect) {
-                    try {
-                        await attempt(await reconnect());
-                        warn(`The connection to ${t.label} was lost; the deploy lock was released over a new one.`);
-                        return true;
-                    }
-                    catch (again) {
-                        why = again instanceof Error ? again.message : String(again);
-                    }
-                }
-                warn(`Could not release the deploy lock on ${t.label}: ${why} It is broken after lock-stale-after; ` +
-                    `to free it now, run on the server: ${breakCommand(appDir)}`);
-                return false;
-            }
-        },
-    };
-}
-/** The exact command that breaks the lock by hand. */
-const breakCommand = (appDir) => `rm -rf -- ${(0,command/* quote */.hD)(lockPath(appDir))}`;
-function since(state) {
-    const at = lockSince(state);
-    if (at === undefined)
-        return 'since an unknown time';
-    const iso = new Date(at).toISOString().replace(/\.\d+Z$/, 'Z');
-    return `since ${iso} (${(0,duration/* formatDuration */.a3)(Math.max(0, state.now * 1000 - at))} ago by the server's clock)`;
-}
-function lockHeldError(t, appDir, state, waitedMs) {
-    return new errors/* BelayError */.oT(`The deploy lock on ${t.label} (${lockPath(appDir)}) is held by ${describeOwner(state.owner)} ${since(state)}; ` +
-        `gave up after waiting ${(0,duration/* formatDuration */.a3)(waitedMs)} (lock-timeout). Wait for that deploy to finish and run ` +
-        `again, or, if it is dead, break the lock by hand on the server: ${breakCommand(appDir)}`);
-}
-/** The owner record after `taken`, when the script took the lock. */
-function takenOwner(stdout) {
-    const [verdict = '', ...rest] = stdout.split('\n');
-    if (verdict !== 'taken')
-        return undefined;
-    const owner = parseOwner(rest.join('\n').trim());
-    if (!owner)
-        throw new errors/* BelayError */.oT(`The deploy lock was taken but its owner record reads back wrong: ${rest[0]}.`);
-    return owner;
-}
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
+// EXTERNAL MODULE: ./src/deploy/lock.ts
+var lock = __webpack_require__(4332);
 // EXTERNAL MODULE: ./src/deploy/compose.ts
 var compose = __webpack_require__(5003);
+// EXTERNAL MODULE: ./src/deploy/belay-dir.ts
+var belay_dir = __webpack_require__(6755);
+// EXTERNAL MODULE: ./node_modules/zod/v4/classic/schemas.js + 17 modules
+var schemas = __webpack_require__(8816);
 // EXTERNAL MODULE: ./src/backup/manifest.ts
 var manifest = __webpack_require__(8726);
 ;// CONCATENATED MODULE: ./src/deploy/releases.ts
@@ -704,7 +404,7 @@ function idFromPointer(target) {
     const id = /(?:^|\/)releases\/([^/]+)\/?$/.exec(target.trim())?.[1];
     return id !== undefined && RELEASE_ID.test(id) ? id : undefined;
 }
-const releases_FIX = 'Check that the SSH user owns app-dir and can write to it.';
+const FIX = 'Check that the SSH user owns app-dir and can write to it.';
 /** $1 app-dir, then the release ids: remove each folder, renamed away first so it is never seen half-removed. */
 const PRUNE = `r="$1/.belay/releases"; shift
 for id in "$@"; do
@@ -734,7 +434,7 @@ class ReleaseStore {
     /** Create `.belay/releases`, readable by the SSH user only (and app-dir, when missing). */
     async ensure() {
         const script = `${belay_dir/* ENSURE_BELAY_DIR */.rZ} && mkdir -p -- "$1/.belay/releases"`;
-        await (0,belay_dir/* runChecked */.X4)(this.t, `create ${this.root}`, (0,belay_dir/* shellScript */.ky)(script, this.appDir), releases_FIX);
+        await (0,belay_dir/* runChecked */.X4)(this.t, `create ${this.root}`, (0,belay_dir/* shellScript */.ky)(script, this.appDir), FIX);
     }
     /**
      * Write a new release folder: `files` first, `release.json` last, so a folder with a record is complete. The
@@ -775,7 +475,7 @@ class ReleaseStore {
     async read(id) {
         const file = `${this.dir(id)}/release.json`;
         const script = '[ -e "$1" ] || exit 3; cat -- "$1"';
-        const r = await (0,belay_dir/* runChecked */.X4)(this.t, `read ${file}`, (0,belay_dir/* shellScript */.ky)(script, file), releases_FIX, [3]);
+        const r = await (0,belay_dir/* runChecked */.X4)(this.t, `read ${file}`, (0,belay_dir/* shellScript */.ky)(script, file), FIX, [3]);
         if (r.code === 3)
             return undefined;
         const record = parseRecord(r.stdout);
@@ -789,14 +489,14 @@ class ReleaseStore {
         const script = `for f in "$1"/*/release.json; do
   [ -f "$f" ] || continue; d=\${f%/release.json}; printf '%s\\t' "\${d##*/}"; tr -d '\\n' < "$f"; echo
 done; exit 0`;
-        const r = await (0,belay_dir/* runChecked */.X4)(this.t, `list ${this.root}`, (0,belay_dir/* shellScript */.ky)(script, this.root), releases_FIX);
+        const r = await (0,belay_dir/* runChecked */.X4)(this.t, `list ${this.root}`, (0,belay_dir/* shellScript */.ky)(script, this.root), FIX);
         return parseRecordLines(r.stdout);
     }
     /** The id `current` points to, or undefined when there is no pointer yet. */
     async current() {
         const pointer = `${(0,belay_dir/* belayDir */.pk)(this.appDir)}/current`;
         const script = '[ -L "$1" ] || exit 3; readlink -- "$1"';
-        const r = await (0,belay_dir/* runChecked */.X4)(this.t, `read ${pointer}`, (0,belay_dir/* shellScript */.ky)(script, pointer), releases_FIX, [3]);
+        const r = await (0,belay_dir/* runChecked */.X4)(this.t, `read ${pointer}`, (0,belay_dir/* shellScript */.ky)(script, pointer), FIX, [3]);
         if (r.code === 3)
             return undefined;
         const id = idFromPointer(r.stdout);
@@ -809,7 +509,7 @@ done; exit 0`;
     async setCurrent(id) {
         checkId(id);
         const command = (0,belay_dir/* shellScript */.ky)(SET_CURRENT, this.appDir, id, (0,belay_dir/* uniqueToken */.xZ)());
-        await (0,belay_dir/* runChecked */.X4)(this.t, `point current at release ${id}`, command, releases_FIX);
+        await (0,belay_dir/* runChecked */.X4)(this.t, `point current at release ${id}`, command, FIX);
     }
     /**
      * Remove the releases beyond the newest `keep`, never one in `protect` nor the one `current` names; returns
@@ -821,7 +521,7 @@ done; exit 0`;
         if (doomed.length === 0)
             return [];
         const command = (0,belay_dir/* shellScript */.ky)(PRUNE, this.appDir, ...doomed.map((r) => r.id));
-        await (0,belay_dir/* runChecked */.X4)(this.t, `remove old releases from ${this.root}`, command, releases_FIX);
+        await (0,belay_dir/* runChecked */.X4)(this.t, `remove old releases from ${this.root}`, command, FIX);
         return doomed;
     }
     async writeRecord(record) {
@@ -1152,13 +852,7 @@ async function deployHost({ t, target, ledger, reconnect }, plan, id, tl, report
     // Which compose the server has is asked while the lock is being taken: one round trip less before the work.
     const detecting = (0,compose/* detectCompose */.ib)(t);
     detecting.catch(() => undefined);
-    const owner = {
-        release: id,
-        ...runFacts(),
-        host: (0,external_node_os_.hostname)(),
-        pid: process.pid,
-        time: new Date().toISOString(),
-    };
+    const owner = lockOwner(id);
     // Written before the lock is taken: a cancel right after the mkdir still leaves the post step what it needs
     // (ownership is judged without the time).
     ledger.taken(target, plan.appDir, owner);
@@ -1250,7 +944,7 @@ async function deployHost({ t, target, ledger, reconnect }, plan, id, tl, report
     }
 }
 function takeLock(t, appDir, owner, v, reporter, reconnect) {
-    return acquireDeployLock(t, appDir, owner, {
+    return (0,lock/* acquireDeployLock */.zE)(t, appDir, owner, {
         reconnect,
         timeoutMs: v.lockTimeout ?? 5 * 60_000,
         staleAfterMs: v.lockStaleAfter ?? 3_600_000,
@@ -1273,13 +967,13 @@ async function releaseLeftLocks({ reporter, face, loaded, state }) {
         for (const { target, appDir, owner } of left) {
             const where = `${target.user}@${target.host}:${target.port}`;
             try {
-                const released = await releaseIfOurs(await pool.get(target), appDir, owner);
+                const released = await (0,lock/* releaseIfOurs */.CV)(await pool.get(target), appDir, owner);
                 reporter.info(released
                     ? `released the deploy lock of release ${owner.release} on ${where}, left by this job`
                     : `the deploy lock on ${where} is not this job's any more (released, or broken as stale): left alone`);
             }
             catch (err) {
-                reporter.warn(`Could not release the deploy lock of release ${owner.release} on ${where}: ${err instanceof Error ? err.message : String(err)} It is broken after lock-stale-after; to free it now, run on the server: ${breakCommand(appDir)}`);
+                reporter.warn((0,lock/* notReleased */.d_)(where, err instanceof Error ? err.message : String(err), appDir));
             }
         }
     }
@@ -1365,7 +1059,7 @@ async function gate(t, stack, services, check, reporter, note) {
             }
             if (verdict.final || Date.now() >= deadline)
                 return `containers: ${verdict.why}`;
-            await run_sleep(Math.min(intervalMs, 1000));
+            await sleep(Math.min(intervalMs, 1000));
         }
     }
     if (check.gate.url) {
@@ -1421,9 +1115,17 @@ async function hook(t, appDir, text, facts, name, reporter) {
     if (r.code !== 0)
         throw new errors/* BelayError */.oT(`${name} failed (exit ${r.code}): ${lastLine(r.stderr) || 'no message'}.`);
 }
-function runFacts() {
+/** Who takes the lock for `release`: this run (url, actor), this runner and process, and now. */
+function lockOwner(release) {
     const p = (0,manifest/* provenance */.aH)();
-    return { ...(p.run?.url ? { run: p.run.url } : {}), ...(p.run?.actor ? { actor: p.run.actor } : {}) };
+    return {
+        release,
+        ...(p.run?.url ? { run: p.run.url } : {}),
+        ...(p.run?.actor ? { actor: p.run.actor } : {}),
+        host: (0,external_node_os_.hostname)(),
+        pid: process.pid,
+        time: new Date().toISOString(),
+    };
 }
 function parseJson(text) {
     try {
@@ -1434,7 +1136,7 @@ function parseJson(text) {
     }
 }
 const lastLine = (text) => text.trim().split('\n').filter(Boolean).pop() ?? '';
-const run_sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 /** `belay releases`: the release history on the first host. */
 async function runReleases({ reporter, face, loaded }) {
     const v = loaded.values;
@@ -1512,13 +1214,7 @@ async function runRollback({ reporter, face, loaded }) {
                     .map((r) => r.id)
                     .join(', ') || 'none'}.`);
             }
-            const owner = {
-                release: to.id,
-                ...runFacts(),
-                host: (0,external_node_os_.hostname)(),
-                pid: process.pid,
-                time: new Date().toISOString(),
-            };
+            const owner = lockOwner(to.id);
             deployment ??= await (0,deployments/* startDeployment */.i)(v.githubToken, {
                 environment: v.environment ?? 'production',
                 description: `belay rollback ${v.app} to ${to.id}`,
