@@ -65,7 +65,7 @@ const recordSchema = z.looseObject({
   note: z.string().optional(),
 });
 
-/** `20261123T170102Z-1a2b`: sorts by time, like backup ids. */
+/** `20261123T170102Z-1a2b`: sorts by time to the second, like backup ids (order within a second is createdAt's). */
 export function newReleaseId(now: Date): string {
   return newBackupId(now);
 }
