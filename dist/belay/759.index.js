@@ -344,7 +344,7 @@ const recordSchema = schemas/* looseObject */._H3({
     previous: schemas/* string */.YjP().optional(),
     note: schemas/* string */.YjP().optional(),
 });
-/** `20261123T170102Z-1a2b`: sorts by time, like backup ids. */
+/** `20261123T170102Z-1a2b`: sorts by time to the second, like backup ids (order within a second is createdAt's). */
 function newReleaseId(now) {
     return (0,manifest/* newBackupId */._H)(now);
 }
