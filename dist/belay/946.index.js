@@ -168,6 +168,8 @@ function readCompanionFiles(values, sources, secrets) {
 /***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
 
 /* harmony export */ __webpack_require__.d(__webpack_exports__, {
+/* harmony export */   Jq: () => (/* binding */ probedCompose),
+/* harmony export */   KJ: () => (/* binding */ COMPOSE_PLUGIN_PROBE),
 /* harmony export */   YY: () => (/* binding */ containersVerdict),
 /* harmony export */   Zz: () => (/* binding */ compose),
 /* harmony export */   _H: () => (/* binding */ serviceStates),
@@ -201,6 +203,19 @@ function dockerComposeVersion(short) {
     const [minMajor, minMinor] = COMPOSE_V1_MINIMUM.split('.').map(Number);
     return { version, major, supported: major > minMajor || (major === minMajor && minor >= minMinor) };
 }
+/**
+ * Shell text printing `compose plugin` when the docker CLI has the Compose v2 plugin: an executable
+ * `docker-compose` as the first of the folders the CLI looks in (the user's, then the system's) that has one
+ * (the CLI takes the first it finds, so a user's entry, even a broken one, masks the system's). A file test where
+ * `docker compose version` would start two programs; detectCompose is the fallback when it prints nothing.
+ */
+const COMPOSE_PLUGIN_PROBE = `for d in "\${DOCKER_CONFIG:-$HOME/.docker}/cli-plugins" /usr/local/lib/docker/cli-plugins \\
+  /usr/local/libexec/docker/cli-plugins /usr/lib/docker/cli-plugins /usr/libexec/docker/cli-plugins; do
+  [ -e "$d/docker-compose" ] || [ -L "$d/docker-compose" ] || continue
+  if [ -f "$d/docker-compose" ] && [ -x "$d/docker-compose" ]; then echo 'compose plugin'; fi; break
+done`;
+/** What COMPOSE_PLUGIN_PROBE printed, as the CLI to use: v2 when the plugin is there, else not known yet. */
+const probedCompose = (stdout) => stdout.split('\n').includes('compose plugin') ? 'v2' : undefined;
 async function detectCompose(t) {
     if ((await t.exec((0,_core_command_js__WEBPACK_IMPORTED_MODULE_0__/* .cmd */ .HW)('docker', 'compose', 'version', '--short'))).code === 0)
         return 'v2';

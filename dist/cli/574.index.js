@@ -181,6 +181,8 @@ async function runChecked(t, what, command, fix, accept = []) {
 /***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
 
 /* harmony export */ __webpack_require__.d(__webpack_exports__, {
+/* harmony export */   Jq: () => (/* binding */ probedCompose),
+/* harmony export */   KJ: () => (/* binding */ COMPOSE_PLUGIN_PROBE),
 /* harmony export */   YY: () => (/* binding */ containersVerdict),
 /* harmony export */   Zz: () => (/* binding */ compose),
 /* harmony export */   _H: () => (/* binding */ serviceStates),
@@ -214,6 +216,19 @@ function dockerComposeVersion(short) {
     const [minMajor, minMinor] = COMPOSE_V1_MINIMUM.split('.').map(Number);
     return { version, major, supported: major > minMajor || (major === minMajor && minor >= minMinor) };
 }
+/**
+ * Shell text printing `compose plugin` when the docker CLI has the Compose v2 plugin: an executable
+ * `docker-compose` as the first of the folders the CLI looks in (the user's, then the system's) that has one
+ * (the CLI takes the first it finds, so a user's entry, even a broken one, masks the system's). A file test where
+ * `docker compose version` would start two programs; detectCompose is the fallback when it prints nothing.
+ */
+const COMPOSE_PLUGIN_PROBE = `for d in "\${DOCKER_CONFIG:-$HOME/.docker}/cli-plugins" /usr/local/lib/docker/cli-plugins \\
+  /usr/local/libexec/docker/cli-plugins /usr/lib/docker/cli-plugins /usr/libexec/docker/cli-plugins; do
+  [ -e "$d/docker-compose" ] || [ -L "$d/docker-compose" ] || continue
+  if [ -f "$d/docker-compose" ] && [ -x "$d/docker-compose" ]; then echo 'compose plugin'; fi; break
+done`;
+/** What COMPOSE_PLUGIN_PROBE printed, as the CLI to use: v2 when the plugin is there, else not known yet. */
+const probedCompose = (stdout) => stdout.split('\n').includes('compose plugin') ? 'v2' : undefined;
 async function detectCompose(t) {
     if ((await t.exec((0,_core_command_js__WEBPACK_IMPORTED_MODULE_0__/* .cmd */ .HW)('docker', 'compose', 'version', '--short'))).code === 0)
         return 'v2';
@@ -506,21 +521,31 @@ fp() { stat -c '%i %Y' -- "$l" 2>/dev/null; cat -- "$l/owner.json" 2>/dev/null; 
 take() {
   mkdir -- "$l" 2>/dev/null || return 1
   if printf '%s%s"}\\n' "$p" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" > "$l/.owner" && mv -f -- "$l/.owner" "$l/owner.json"
-  then echo taken; cat -- "$l/owner.json"; exit 0
+  then echo taken; cat -- "$l/owner.json"
   else rm -rf -- "$l"; exit 93
   fi
-}`;
-/** Take the lock, or describe it. */
+}
+# Once taken: the guard is let go (the lock is ours now) and the caller's step runs, in a subshell so that its
+# own exit ends only the step, and its status comes last: the caller learns it holds the lock whatever the step did.
+then_step() { exec 9>&-; ( belay_then "$@" ); printf '\nbelay-then-exit=%s\n' "$?"; exit 0; }`;
+/** Take the lock (then run the caller's step with $3 … as its arguments), or describe it. */
 const ATTEMPT = `${GUARD}
-take
+shift 2
+take && then_step "$@"
 echo "held $(date +%s)"; fp; exit 0`;
-/** $3 fingerprint of the lock found stale, $4 unique token. Break that very lock and take it. */
+/**
+ * $3 fingerprint of the lock found stale, $4 unique token, then the caller's step's arguments. Break that very
+ * lock and take it.
+ */
 const BREAK = `${GUARD}
 [ -n "$3" ] && [ "$(fp)" = "$3" ] || { echo changed; exit 0; }
 mv -- "$l" "$b/lock.broken-$4" || exit 94
 rm -rf -- "$b/lock.broken-$4"
-take
+shift 4
+take && then_step "$@"
 echo changed`;
+/** The caller's step as the function the scripts above call. */
+const thenFunction = (then) => `belay_then() {\n${then?.script ?? ':'}\n}\n`;
 /** $3 unique token. Remove the lock only if its owner record starts with our prefix. */
 const RELEASE = `[ -d "$1/.belay/lock" ] || { echo gone; exit 0; }
 ${GUARD}
@@ -537,21 +562,24 @@ const FIX = 'Check that the SSH user can write to app-dir.';
  */
 async function acquireDeployLock(t, appDir, owner, options) {
     const prefix = ownerPrefix(owner);
+    const steps = thenFunction(options.then);
+    const thenArgs = options.then?.args ?? [];
     const pollMs = options.pollMs ?? 2000;
     const progressEveryMs = options.progressEveryMs ?? 10_000;
     const started = Date.now();
     let nextProgress = 0;
     for (;;) {
-        const r = await (0,belay_dir/* runChecked */.X4)(t, `take the deploy lock in ${appDir}`, (0,belay_dir/* shellScript */.ky)(ATTEMPT, appDir, prefix), FIX);
-        const taken = takenOwner(r.stdout);
+        const attempt = (0,belay_dir/* shellScript */.ky)(steps + ATTEMPT, appDir, prefix, ...thenArgs);
+        const r = await (0,belay_dir/* runChecked */.X4)(t, `take the deploy lock in ${appDir}`, attempt, FIX);
+        const taken = takenLock(r);
         if (taken)
             return heldLock(t, appDir, taken, options);
         const state = parseLockState(r.stdout);
         const age = lockAge(state);
         if (age !== undefined && age > options.staleAfterMs && state.fingerprint) {
             const what = `break the stale deploy lock in ${appDir}`;
-            const command = (0,belay_dir/* shellScript */.ky)(BREAK, appDir, prefix, state.fingerprint, (0,belay_dir/* uniqueToken */.xZ)());
-            const broken = takenOwner((await (0,belay_dir/* runChecked */.X4)(t, what, command, FIX)).stdout);
+            const command = (0,belay_dir/* shellScript */.ky)(steps + BREAK, appDir, prefix, state.fingerprint, (0,belay_dir/* uniqueToken */.xZ)(), ...thenArgs);
+            const broken = takenLock(await (0,belay_dir/* runChecked */.X4)(t, what, command, FIX));
             if (broken) {
                 options.warn(`Broke a stale deploy lock on ${t.label}: it was held by ${describeOwner(state.owner)} ${since(state)}, ` +
                     `longer than lock-stale-after (${(0,duration/* formatDuration */.a3)(options.staleAfterMs)}); that deploy is taken to be dead.`);
@@ -593,7 +621,7 @@ async function releaseLock(t, appDir, owner) {
         return { released: false, other: { owner: parseOwner(rest.join('\n').trim()) } };
     return { released: false };
 }
-function heldLock(t, appDir, owner, { warn, reconnect }) {
+function heldLock(t, appDir, { owner, then }, { warn, reconnect }) {
     let done = false;
     const attempt = async (on) => {
         const result = await releaseLock(on, appDir, owner);
@@ -605,6 +633,7 @@ function heldLock(t, appDir, owner, { warn, reconnect }) {
     };
     return {
         owner,
+        then,
         async release() {
             if (done)
                 return true;
@@ -647,15 +676,21 @@ function lockHeldError(t, appDir, state, waitedMs) {
         `gave up after waiting ${(0,duration/* formatDuration */.a3)(waitedMs)} (lock-timeout). Wait for that deploy to finish and run ` +
         `again, or, if it is dead, break the lock by hand on the server: ${breakCommand(appDir)}`);
 }
-/** The owner record after `taken`, when the script took the lock. */
-function takenOwner(stdout) {
-    const [verdict = '', ...rest] = stdout.split('\n');
+/**
+ * When the script took the lock: the owner record (the line after `taken`) and what the caller's step printed
+ * after it, up to its status line.
+ */
+function takenLock(r) {
+    const [verdict = '', ownerLine = '', ...rest] = r.stdout.split('\n');
     if (verdict !== 'taken')
         return undefined;
-    const owner = parseOwner(rest.join('\n').trim());
+    const owner = parseOwner(ownerLine.trim());
     if (!owner)
-        throw new errors/* BelayError */.oT(`The deploy lock was taken but its owner record reads back wrong: ${rest[0]}.`);
-    return owner;
+        throw new errors/* BelayError */.oT(`The deploy lock was taken but its owner record reads back wrong: ${ownerLine}.`);
+    const out = rest.join('\n');
+    const end = out.lastIndexOf('\nbelay-then-exit=');
+    const code = end < 0 ? -1 : Number(out.slice(end + '\nbelay-then-exit='.length).trim());
+    return { owner, then: { code, stdout: end < 0 ? out : out.slice(0, end), stderr: r.stderr } };
 }
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -813,6 +848,79 @@ const SET_CURRENT = `cd -- "$1/.belay" || exit 1
 [ -f "releases/$2/release.json" ] || { echo "releases/$2/release.json does not exist" >&2; exit 1; }
 ln -s -- "releases/$2" ".current-$3" || exit 1
 mv -T -f -- ".current-$3" current || { rm -f -- ".current-$3"; exit 1; }`;
+/**
+ * What a deploy reads first, as the step run under the deploy lock the moment it is taken (AcquireOptions.then):
+ * `.belay/releases` made, the `current` pointer, every record, and whether the images given are all on the
+ * server already; and the new release's folder made (before the records are read, so it is not among them).
+ * $1 app-dir, $2 the new release's id, then image refs (none: not asked). Lines: `current\t<target>`,
+ * `record\t<folder>\t<record on one line>`, `images present`, and `state read` last.
+ */
+const READ_STATE = `a="$1"; n="$2"; shift 2
+umask 077; mkdir -p -- "$a/.belay/releases" && mkdir -- "$a/.belay/releases/$n" || exit 1
+c="$a/.belay/current"
+if [ -L "$c" ]; then t=$(readlink -- "$c") || exit 1; printf 'current\\t%s\\n' "$t"; fi
+for f in "$a/.belay/releases"/*/release.json; do
+  [ -f "$f" ] || continue; d=\${f%/release.json}; printf 'record\\t%s\\t' "\${d##*/}"; tr -d '\\n' < "$f"; echo
+done
+if [ $# -gt 0 ] && docker image inspect --format . -- "$@" >/dev/null 2>&1; then echo 'images present'; fi
+echo 'state read'`;
+/** READ_STATE for the lock's `then`: app-dir `appDir`, the folder of release `id` made, asking about `refs`. */
+const readStateStep = (appDir, id, refs = []) => {
+    checkId(id);
+    return { script: READ_STATE, args: [appDir, id, ...refs] };
+};
+/** What READ_STATE printed (`then` of the lock), as a ReleaseState; a problem on the server is a BelayError. */
+function parseReleaseState(then, label, appDir) {
+    const lines = then.stdout.split('\n');
+    if (then.code !== 0 || !lines.includes('state read')) {
+        const why = then.stderr.trim().split('\n').pop()?.trim() || `exit ${then.code}`;
+        throw new errors/* BelayError */.oT(`Could not read the releases in ${(0,belay_dir/* belayDir */.pk)(appDir)} on ${label}: ${why}. ${releases_FIX}`);
+    }
+    let pointer;
+    const texts = new Map();
+    for (const line of lines) {
+        const [kind, a = '', ...rest] = line.split('\t');
+        if (kind === 'current')
+            pointer = [a, ...rest].join('\t');
+        else if (kind === 'record')
+            texts.set(a, rest.join('\t'));
+    }
+    const records = [];
+    for (const [folder, text] of texts) {
+        const record = parseRecord(text);
+        if (record && record.id === folder)
+            records.push(record);
+    }
+    records.sort(oldestFirst);
+    const current = pointer === undefined ? undefined : idFromPointer(pointer);
+    if (pointer !== undefined && current === undefined) {
+        const at = `${(0,belay_dir/* belayDir */.pk)(appDir)}/current`;
+        throw new errors/* BelayError */.oT(`${at} on ${label} points to ${JSON.stringify(pointer.trim())}, not to a release. Point it at one: cd ${(0,belay_dir/* belayDir */.pk)(appDir)} && ln -sfn releases/<id> current`);
+    }
+    const previous = current === undefined ? undefined : records.find((r) => r.id === current);
+    if (current !== undefined && !previous && texts.has(current)) {
+        throw new errors/* BelayError */.oT(`${(0,belay_dir/* belayDir */.pk)(appDir)}/releases/${current}/release.json on ${label} is not a readable belay release record. Restore it, or remove the folder ${(0,belay_dir/* belayDir */.pk)(appDir)}/releases/${current} if that release is not needed.`);
+    }
+    return {
+        ...(current !== undefined ? { current } : {}),
+        ...(previous ? { previous } : {}),
+        records,
+        imagesPresent: lines.includes('images present'),
+    };
+}
+/**
+ * The end of a healthy deploy in one command: $1 app-dir, $2 id, $3 unique token, then the ids to prune; the
+ * record's new text on stdin. The record is replaced by a rename, `current` moved to it, the old folders pruned.
+ */
+const FINISH = `cd -- "$1/.belay" || exit 1
+umask 077; r="releases/$2/release.json"; n="releases/$2/.release.json-$3"
+cat > "$n" && mv -f -- "$n" "$r" || { rm -f -- "$n"; exit 1; }
+ln -s -- "releases/$2" ".current-$3" || exit 1
+mv -T -f -- ".current-$3" current || { rm -f -- ".current-$3"; exit 1; }
+shift 3
+for id in "$@"; do
+  rm -rf -- "releases/.pruned-$id"; mv -- "releases/$id" "releases/.pruned-$id" && rm -rf -- "releases/.pruned-$id" || exit 1
+done`;
 class ReleaseStore {
     t;
     appDir;
@@ -836,9 +944,9 @@ class ReleaseStore {
     }
     /**
      * Write a new release folder: `files` first, `release.json` last, so a folder with a record is complete. The
-     * folder must not exist yet; on failure it is removed again.
+     * folder must not exist yet, unless `made` says it was just made empty; on failure it is removed again.
      */
-    async write(record, files) {
+    async write(record, files, made = false) {
         const dir = this.dir(record.id);
         const seen = new Set();
         for (const file of files) {
@@ -848,10 +956,12 @@ class ReleaseStore {
             seen.add(file.name);
         }
         const script = `${belay_dir/* ENSURE_BELAY_DIR */.rZ} && mkdir -p -- "$1/.belay/releases" && mkdir -- "$1/.belay/releases/$2"`;
-        await (0,belay_dir/* runChecked */.X4)(this.t, `create the release folder ${dir}`, (0,belay_dir/* shellScript */.ky)(script, this.appDir, record.id), 'Release ids are unique; if this one exists, a deploy of the same id ran before: run the deploy again.');
+        // `made`: the (empty) folder was made already, by readStateStep.
+        if (!made)
+            await (0,belay_dir/* runChecked */.X4)(this.t, `create the release folder ${dir}`, (0,belay_dir/* shellScript */.ky)(script, this.appDir, record.id), 'Release ids are unique; if this one exists, a deploy of the same id ran before: run the deploy again.');
         try {
-            for (const file of files)
-                await this.t.upload(file.content, `${dir}/${file.name}`, (file.mode ?? 0o600) & 0o700);
+            // The files at once (SFTP requests on one channel), the record only once they are all there.
+            await Promise.all(files.map((f) => this.t.upload(f.content, `${dir}/${f.name}`, (f.mode ?? 0o600) & 0o700)));
             await this.writeRecord(record);
         }
         catch (err) {
@@ -922,6 +1032,27 @@ done; exit 0`;
         await (0,belay_dir/* runChecked */.X4)(this.t, `remove old releases from ${this.root}`, command, releases_FIX);
         return doomed;
     }
+    /** Remove the folder of a release that was never written (its deploy stopped before the record). */
+    async discard(id) {
+        await this.t.exec((0,belay_dir/* shellScript */.ky)('rm -rf -- "$1"', this.dir(id)));
+    }
+    /**
+     * A healthy deploy's last writes, in one command: `record` (its outcome now) replaces the one written at the
+     * start, `current` points at it, and the folders of `prune` (never the record itself) are removed.
+     */
+    async finish(record, prune) {
+        checkId(record.id);
+        for (const id of prune)
+            checkId(id);
+        if (prune.includes(record.id))
+            throw new Error(`release ${record.id} cannot be pruned as it finishes`);
+        const command = (0,belay_dir/* shellScript */.ky)(FINISH, this.appDir, record.id, (0,belay_dir/* uniqueToken */.xZ)(), ...prune);
+        const r = await this.t.exec(command, { stdin: `${JSON.stringify(record, null, 2)}\n` });
+        if (r.code !== 0) {
+            const why = r.stderr.trim().split('\n').pop()?.trim() || `exit ${r.code}`;
+            throw new errors/* BelayError */.oT(`Could not point current at release ${record.id} on ${this.t.label}: ${why}. ${releases_FIX}`);
+        }
+    }
     async writeRecord(record) {
         await this.t.upload(`${JSON.stringify(record, null, 2)}\n`, `${this.dir(record.id)}/release.json`, 0o600);
     }
@@ -960,6 +1091,8 @@ function checkId(id) {
 
 
 
+/** An image reference that names one image by content: `…@sha256:<64 hex>`. */
+const DIGEST_PINNED = /@sha256:[0-9a-f]{64}$/;
 
 const SERVICE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 /** ESC [ … letter: cursor and erase sequences in compose's output. */
@@ -1164,6 +1297,7 @@ async function runDeploy(ctx) {
     let status = 'failed';
     let previousId;
     let why = '';
+    let hookFailed = false;
     const deployment = await startDeployment(plan.values.githubToken, {
         environment: plan.values.environment ?? 'production',
         description: `belay deploy ${plan.app} ${id}`,
@@ -1191,6 +1325,9 @@ async function runDeploy(ctx) {
                 break;
             }
             status = 'deployed';
+            // The next hosts still get the release (healthy here); the step fails at the end.
+            if (outcome.hookFailed)
+                hookFailed = true;
             switched.push({ t, target, ...(outcome.previous ? { previous: outcome.previous } : {}) });
         }
     }
@@ -1208,9 +1345,9 @@ async function runDeploy(ctx) {
         reporter.summary(summaryOf(`belay deploy ${plan.app} ${id}: ${status}`, tl));
         await deployment.finish(status, status === 'deployed' ? `${id} deployed and healthy` : `${id}: ${why}`, url);
     }
-    if (status === 'deployed')
+    if (status === 'deployed' && !hookFailed)
         reporter.info(`✓ ${plan.app} ${id} deployed and healthy`);
-    return status === 'deployed';
+    return status === 'deployed' && !hookFailed;
 }
 /** The number of migrations the migrate step applied, from its `applied` output (0 when none or not given). */
 function appliedCount(migrations) {
@@ -1244,76 +1381,120 @@ async function restoreBeforeRollback(ctx, reporter) {
         return false;
     }
 }
+/**
+ * The new release on the server, from what the lock's step read (`then`): its compose files, env and record
+ * written into the folder that step made, with the compose CLI it will be run with.
+ */
+async function writeRelease(t, plan, id, then, store, tl) {
+    const v = plan.values;
+    const state = parseReleaseState(then, t.label, plan.appDir);
+    const previousId = state.current;
+    const cli = (0,compose/* probedCompose */.Jq)(then.stdout) ?? (await (0,compose/* detectCompose */.ib)(t));
+    if (cli === 'v1' && plan.env !== undefined) {
+        const name = (0,compose/* changedByComposeV1 */.dX)(plan.env);
+        if (name) {
+            throw new errors/* InputError */.dz('env', `the value of ${name} contains \${ or a backslash, which docker-compose v1 on ${t.label} would change`, 'Remove it from the value, or install the Compose v2 plugin on the server (belay doctor checks it).');
+        }
+    }
+    const files = releaseFiles(plan, id, store);
+    if (plan.composeRemote) {
+        const r = await t.exec((0,command/* cmd */.HW)('cat', '--', `${plan.appDir}/${plan.composeRemote}`));
+        if (r.code !== 0)
+            throw new errors/* BelayError */.oT(`compose-remote ${plan.composeRemote} is not readable in ${plan.appDir} on ${t.label}.`);
+        files.unshift({ name: 'compose-1.yml', content: r.stdout });
+    }
+    const composeNames = files.filter((f) => f.name.endsWith('.yml')).map((f) => f.name);
+    const record = {
+        id,
+        app: plan.app,
+        createdAt: new Date().toISOString(),
+        outcome: 'pending',
+        images: plan.images,
+        services: plan.services,
+        composeFiles: composeNames,
+        composeHash: sha256(files
+            .filter((f) => f.name.endsWith('.yml'))
+            .map((f) => f.content)
+            .join('\0')),
+        ...(plan.env !== undefined ? { envHash: sha256(plan.env) } : {}),
+        ...(0,manifest/* provenance */.aH)(),
+        ...(v.backupId ? { backupId: v.backupId } : {}),
+        ...(v.migrations ? { migrations: parseJson(v.migrations) } : {}),
+        ...(previousId ? { previous: previousId } : {}),
+    };
+    await timed(tl, 'write release', () => store.write(record, files, true));
+    return { state, cli, record };
+}
 /** One host: lock, release, up, gate; on failure the previous release back up. */
 async function deployHost({ t, target, ledger, reconnect }, plan, id, tl, reporter, ctx) {
     const v = plan.values;
-    // Which compose the server has is asked while the lock is being taken: one round trip less before the work.
-    const detecting = (0,compose/* detectCompose */.ib)(t);
-    detecting.catch(() => undefined);
     const owner = lockOwner(id);
     // Written before the lock is taken: a cancel right after the mkdir still leaves the post step what it needs
     // (ownership is judged without the time).
     ledger.taken(target, plan.appDir, owner);
-    const lock = await timed(tl, 'lock', () => takeLock(t, plan.appDir, owner, v, reporter, reconnect).catch((err) => {
+    // Images pinned by digest that the server already has need no pull: whether it has them is asked with the lock.
+    const refs = plan.services.map((s) => plan.images[s]);
+    const pinned = refs.length > 0 && refs.every((r) => r !== undefined && DIGEST_PINNED.test(r));
+    // What the deploy needs to know first comes back from the command that takes the lock: the release state (and
+    // the new release's folder made), whether those images are there, and whether the Compose v2 plugin is.
+    const read = readStateStep(plan.appDir, id, pinned ? refs : []);
+    const step = { script: `${compose/* COMPOSE_PLUGIN_PROBE */.KJ}\n${read.script}`, args: read.args };
+    const lock = await timed(tl, 'lock', () => takeLock(t, plan.appDir, owner, v, reporter, reconnect, step).catch((err) => {
         ledger.released(target, plan.appDir);
         throw err;
     }));
     try {
-        const cli = await detecting;
-        if (cli === 'v1' && plan.env !== undefined) {
-            const name = (0,compose/* changedByComposeV1 */.dX)(plan.env);
-            if (name) {
-                throw new errors/* InputError */.dz('env', `the value of ${name} contains \${ or a backslash, which docker-compose v1 on ${t.label} would change`, 'Remove it from the value, or install the Compose v2 plugin on the server (belay doctor checks it).');
-            }
-        }
         const store = new ReleaseStore(t, plan.appDir);
-        await store.ensure();
-        const previousId = await store.current();
-        const previous = previousId ? await store.read(previousId) : undefined;
-        const files = releaseFiles(plan, id, store);
-        if (plan.composeRemote) {
-            const r = await t.exec((0,command/* cmd */.HW)('cat', '--', `${plan.appDir}/${plan.composeRemote}`));
-            if (r.code !== 0)
-                throw new errors/* BelayError */.oT(`compose-remote ${plan.composeRemote} is not readable in ${plan.appDir} on ${t.label}.`);
-            files.unshift({ name: 'compose-1.yml', content: r.stdout });
-        }
-        const composeNames = files.filter((f) => f.name.endsWith('.yml')).map((f) => f.name);
-        const record = {
-            id,
-            app: plan.app,
-            createdAt: new Date().toISOString(),
-            outcome: 'pending',
-            images: plan.images,
-            services: plan.services,
-            composeFiles: composeNames,
-            composeHash: sha256(files
-                .filter((f) => f.name.endsWith('.yml'))
-                .map((f) => f.content)
-                .join('\0')),
-            ...(plan.env !== undefined ? { envHash: sha256(plan.env) } : {}),
-            ...(0,manifest/* provenance */.aH)(),
-            ...(v.backupId ? { backupId: v.backupId } : {}),
-            ...(v.migrations ? { migrations: parseJson(v.migrations) } : {}),
-            ...(previousId ? { previous: previousId } : {}),
-        };
-        await timed(tl, 'write release', () => store.write(record, files));
+        // The new release's folder was made by the lock's step (when it got as far as `state read`); whatever stops
+        // the deploy before its record is written removes it again.
+        const made = lock.then.stdout.split('\n').includes('state read');
+        const { state, cli, record } = await writeRelease(t, plan, id, lock.then, store, tl).catch(async (err) => {
+            if (made)
+                await store.discard(id).catch(() => undefined);
+            throw err;
+        });
+        const { previous } = state;
+        const previousId = state.current;
         reporter.info(`release ${id} on ${t.label}${previousId ? ` (previous: ${previousId})` : ' (first release)'}`);
         const stack = stackOf(record, store, cli, plan.appDir);
         const facts = { BELAY_RELEASE: id, BELAY_PREVIOUS_RELEASE: previousId ?? '', BELAY_APP: plan.app };
-        if (v.preDeploy)
-            await timed(tl, 'pre-deploy', () => hook(t, plan.appDir, v.preDeploy, facts, 'pre-deploy', reporter));
-        const failure = await bringUp(t, stack, plan.services, plan, tl, reporter, 'new release');
+        if (v.preDeploy) {
+            // A failing pre-deploy stops the deploy before anything runs; the release is recorded as failed.
+            await timed(tl, 'pre-deploy', () => hook(t, plan.appDir, v.preDeploy, facts, 'pre-deploy', reporter)).catch(async (err) => {
+                const note = err instanceof Error ? err.message : String(err);
+                await store.update(id, { outcome: 'failed', finishedAt: new Date().toISOString(), note }).catch(() => { });
+                throw err;
+            });
+        }
+        if (state.imagesPresent)
+            reporter.info(`the images (pinned by digest) are on ${t.label} already: no pull`);
+        const failure = await bringUp(t, stack, plan.services, plan, tl, reporter, 'new release', !state.imagesPresent);
         if (!failure) {
-            await store.setCurrent(id);
-            await store.update(id, { outcome: 'deployed', finishedAt: new Date().toISOString() });
-            const removed = await store.prune(v.keepReleases ?? 5, [id, ...(previousId ? [previousId] : [])]);
+            const deployed = { ...record, outcome: 'deployed', finishedAt: new Date().toISOString() };
+            // The records were read under the lock this deploy still holds: they are what is on the server.
+            const records = [...state.records.filter((r) => r.id !== id), deployed];
+            const removed = selectPrunable(records, v.keepReleases ?? 5, [id, ...(previousId ? [previousId] : [])]);
+            await store.finish(deployed, removed.map((r) => r.id));
             for (const r of removed)
                 reporter.info(`pruned release ${r.id}`);
+            const kept = records.filter((r) => !removed.includes(r));
             if (removed.length)
-                await removeUnusedImages(t, store, removed, reporter);
-            if (v.postDeploy)
-                await timed(tl, 'post-deploy', () => hook(t, plan.appDir, v.postDeploy, facts, 'post-deploy', reporter));
-            return { status: 'deployed', ...(previous ? { previous } : {}), ...(previousId ? { previousId } : {}) };
+                await removeUnusedImages(t, kept, removed, reporter);
+            // A failing post-deploy fails the step, but the release it ran after is healthy and stays: no rollback.
+            let hookFailed = false;
+            if (v.postDeploy) {
+                await timed(tl, 'post-deploy', () => hook(t, plan.appDir, v.postDeploy, facts, 'post-deploy', reporter)).catch((err) => {
+                    hookFailed = true;
+                    reporter.error(`${err instanceof Error ? err.message : String(err)} Release ${id} is deployed and healthy on ${t.label} and stays (no rollback for a post-deploy hook); fix the hook and run it by hand.`);
+                    tl.note(`${t.label}: post-deploy failed after ${id} was deployed`);
+                });
+            }
+            return {
+                status: 'deployed',
+                hookFailed,
+                ...(previous ? { previous } : {}),
+                ...(previousId ? { previousId } : {}),
+            };
         }
         reporter.error(`release ${id} is not healthy on ${t.label}: ${failure}`);
         await Promise.all([
@@ -1341,9 +1522,10 @@ async function deployHost({ t, target, ledger, reconnect }, plan, id, tl, report
             ledger.released(target, plan.appDir);
     }
 }
-function takeLock(t, appDir, owner, v, reporter, reconnect) {
+function takeLock(t, appDir, owner, v, reporter, reconnect, then) {
     return acquireDeployLock(t, appDir, owner, {
         reconnect,
+        ...(then ? { then } : {}),
         timeoutMs: v.lockTimeout ?? 5 * 60_000,
         staleAfterMs: v.lockStaleAfter ?? 3_600_000,
         progress: (waited, holder) => reporter.info(`waiting for the deploy lock on ${t.label} (${(0,duration/* formatDuration */.a3)(waited)} so far)${holder ? `, held by ${holder.actor ?? '?'} for release ${holder.release}` : ''}`),
@@ -1384,8 +1566,8 @@ async function releaseLeftLocks({ reporter, face, loaded, state }) {
  * The images of pruned releases that no kept release uses, removed from the server's docker. Only images belay
  * deployed (the refs in the records); docker itself refuses one a container still uses, which is then left.
  */
-async function removeUnusedImages(t, store, pruned, reporter) {
-    const kept = new Set((await store.list()).flatMap((r) => Object.values(r.images)));
+async function removeUnusedImages(t, keptRecords, pruned, reporter) {
+    const kept = new Set(keptRecords.flatMap((r) => Object.values(r.images)));
     const unused = [...new Set(pruned.flatMap((r) => Object.values(r.images)))].filter((ref) => !kept.has(ref));
     if (unused.length === 0)
         return;

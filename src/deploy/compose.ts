@@ -30,6 +30,22 @@ export function dockerComposeVersion(short: string): { version: string; major?: 
   return { version, major, supported: major > minMajor || (major === minMajor && minor >= minMinor) };
 }
 
+/**
+ * Shell text printing `compose plugin` when the docker CLI has the Compose v2 plugin: an executable
+ * `docker-compose` as the first of the folders the CLI looks in (the user's, then the system's) that has one
+ * (the CLI takes the first it finds, so a user's entry, even a broken one, masks the system's). A file test where
+ * `docker compose version` would start two programs; detectCompose is the fallback when it prints nothing.
+ */
+export const COMPOSE_PLUGIN_PROBE = `for d in "\${DOCKER_CONFIG:-$HOME/.docker}/cli-plugins" /usr/local/lib/docker/cli-plugins \\
+  /usr/local/libexec/docker/cli-plugins /usr/lib/docker/cli-plugins /usr/libexec/docker/cli-plugins; do
+  [ -e "$d/docker-compose" ] || [ -L "$d/docker-compose" ] || continue
+  if [ -f "$d/docker-compose" ] && [ -x "$d/docker-compose" ]; then echo 'compose plugin'; fi; break
+done`;
+
+/** What COMPOSE_PLUGIN_PROBE printed, as the CLI to use: v2 when the plugin is there, else not known yet. */
+export const probedCompose = (stdout: string): ComposeCli | undefined =>
+  stdout.split('\n').includes('compose plugin') ? 'v2' : undefined;
+
 export async function detectCompose(t: Transport): Promise<ComposeCli> {
   if ((await t.exec(cmd('docker', 'compose', 'version', '--short'))).code === 0) return 'v2';
   const standalone = await t.exec(cmd('docker-compose', 'version', '--short'));

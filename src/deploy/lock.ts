@@ -16,7 +16,7 @@ import { z } from 'zod';
 import { quote } from '../core/command.js';
 import { formatDuration } from '../core/duration.js';
 import { BelayError } from '../core/errors.js';
-import type { Transport } from '../transport/types.js';
+import type { ExecResult, Transport } from '../transport/types.js';
 import { belayDir, ENSURE_BELAY_DIR, runChecked, shellScript, uniqueToken } from './belay-dir.js';
 
 export interface LockOwner {
@@ -37,6 +37,8 @@ export interface LockOwner {
 export interface HeldLock {
   /** The owner record as written on the server (its `time` is the server's). */
   readonly owner: LockOwner;
+  /** What the `then` script printed, run under the lock right after it was taken (empty without one). */
+  readonly then: { readonly code: number; readonly stdout: string; readonly stderr: string };
   /**
    * Remove the lock if it is still ours; someone else's (it was broken as stale and taken) is left alone, with a
    * warning. When the connection is gone it tries once more over `reconnect` (when given). Never throws: when the
@@ -61,6 +63,13 @@ export interface AcquireOptions {
   warn(message: string): void;
   /** A new connection to the same server, for a release after the first one was lost. */
   reconnect?: () => Promise<Transport>;
+  /**
+   * Shell text run in the same command as the `mkdir` that took the lock, once it is taken: what a deploy reads
+   * first (its state), in the round trip that took the lock. It gets `args` as `$1`, `$2` …, starts in no
+   * particular folder, and its stdout and exit status come back in `HeldLock.then`. It runs while the lock's
+   * guard is held: keep it short, and start nothing in the background.
+   */
+  readonly then?: { readonly script: string; readonly args: readonly string[] };
 }
 
 /** The owner record as it is stored (owner.json, and the action's step state). */
@@ -154,23 +163,34 @@ fp() { stat -c '%i %Y' -- "$l" 2>/dev/null; cat -- "$l/owner.json" 2>/dev/null; 
 take() {
   mkdir -- "$l" 2>/dev/null || return 1
   if printf '%s%s"}\\n' "$p" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" > "$l/.owner" && mv -f -- "$l/.owner" "$l/owner.json"
-  then echo taken; cat -- "$l/owner.json"; exit 0
+  then echo taken; cat -- "$l/owner.json"
   else rm -rf -- "$l"; exit 93
   fi
-}`;
+}
+# Once taken: the guard is let go (the lock is ours now) and the caller's step runs, in a subshell so that its
+# own exit ends only the step, and its status comes last: the caller learns it holds the lock whatever the step did.
+then_step() { exec 9>&-; ( belay_then "$@" ); printf '\nbelay-then-exit=%s\n' "$?"; exit 0; }`;
 
-/** Take the lock, or describe it. */
+/** Take the lock (then run the caller's step with $3 … as its arguments), or describe it. */
 const ATTEMPT = `${GUARD}
-take
+shift 2
+take && then_step "$@"
 echo "held $(date +%s)"; fp; exit 0`;
 
-/** $3 fingerprint of the lock found stale, $4 unique token. Break that very lock and take it. */
+/**
+ * $3 fingerprint of the lock found stale, $4 unique token, then the caller's step's arguments. Break that very
+ * lock and take it.
+ */
 const BREAK = `${GUARD}
 [ -n "$3" ] && [ "$(fp)" = "$3" ] || { echo changed; exit 0; }
 mv -- "$l" "$b/lock.broken-$4" || exit 94
 rm -rf -- "$b/lock.broken-$4"
-take
+shift 4
+take && then_step "$@"
 echo changed`;
+
+/** The caller's step as the function the scripts above call. */
+const thenFunction = (then: AcquireOptions['then']) => `belay_then() {\n${then?.script ?? ':'}\n}\n`;
 
 /** $3 unique token. Remove the lock only if its owner record starts with our prefix. */
 const RELEASE = `[ -d "$1/.belay/lock" ] || { echo gone; exit 0; }
@@ -195,21 +215,24 @@ export async function acquireDeployLock(
   options: AcquireOptions,
 ): Promise<HeldLock> {
   const prefix = ownerPrefix(owner);
+  const steps = thenFunction(options.then);
+  const thenArgs = options.then?.args ?? [];
   const pollMs = options.pollMs ?? 2000;
   const progressEveryMs = options.progressEveryMs ?? 10_000;
   const started = Date.now();
   let nextProgress = 0;
   for (;;) {
-    const r = await runChecked(t, `take the deploy lock in ${appDir}`, shellScript(ATTEMPT, appDir, prefix), FIX);
-    const taken = takenOwner(r.stdout);
+    const attempt = shellScript(steps + ATTEMPT, appDir, prefix, ...thenArgs);
+    const r = await runChecked(t, `take the deploy lock in ${appDir}`, attempt, FIX);
+    const taken = takenLock(r);
     if (taken) return heldLock(t, appDir, taken, options);
     const state = parseLockState(r.stdout);
     const age = lockAge(state);
 
     if (age !== undefined && age > options.staleAfterMs && state.fingerprint) {
       const what = `break the stale deploy lock in ${appDir}`;
-      const command = shellScript(BREAK, appDir, prefix, state.fingerprint, uniqueToken());
-      const broken = takenOwner((await runChecked(t, what, command, FIX)).stdout);
+      const command = shellScript(steps + BREAK, appDir, prefix, state.fingerprint, uniqueToken(), ...thenArgs);
+      const broken = takenLock(await runChecked(t, what, command, FIX));
       if (broken) {
         options.warn(
           `Broke a stale deploy lock on ${t.label}: it was held by ${describeOwner(state.owner)} ${since(state)}, ` +
@@ -262,7 +285,7 @@ async function releaseLock(
 function heldLock(
   t: Transport,
   appDir: string,
-  owner: LockOwner,
+  { owner, then }: Pick<HeldLock, 'owner' | 'then'>,
   { warn, reconnect }: Pick<AcquireOptions, 'warn' | 'reconnect'>,
 ): HeldLock {
   let done = false;
@@ -278,6 +301,7 @@ function heldLock(
   };
   return {
     owner,
+    then,
     async release() {
       if (done) return true;
       try {
@@ -324,13 +348,19 @@ function lockHeldError(t: Transport, appDir: string, state: LockState, waitedMs:
   );
 }
 
-/** The owner record after `taken`, when the script took the lock. */
-function takenOwner(stdout: string): LockOwner | undefined {
-  const [verdict = '', ...rest] = stdout.split('\n');
+/**
+ * When the script took the lock: the owner record (the line after `taken`) and what the caller's step printed
+ * after it, up to its status line.
+ */
+function takenLock(r: ExecResult): Pick<HeldLock, 'owner' | 'then'> | undefined {
+  const [verdict = '', ownerLine = '', ...rest] = r.stdout.split('\n');
   if (verdict !== 'taken') return undefined;
-  const owner = parseOwner(rest.join('\n').trim());
-  if (!owner) throw new BelayError(`The deploy lock was taken but its owner record reads back wrong: ${rest[0]}.`);
-  return owner;
+  const owner = parseOwner(ownerLine.trim());
+  if (!owner) throw new BelayError(`The deploy lock was taken but its owner record reads back wrong: ${ownerLine}.`);
+  const out = rest.join('\n');
+  const end = out.lastIndexOf('\nbelay-then-exit=');
+  const code = end < 0 ? -1 : Number(out.slice(end + '\nbelay-then-exit='.length).trim());
+  return { owner, then: { code, stdout: end < 0 ? out : out.slice(0, end), stderr: r.stderr } };
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

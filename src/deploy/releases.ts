@@ -141,6 +141,100 @@ const SET_CURRENT = `cd -- "$1/.belay" || exit 1
 ln -s -- "releases/$2" ".current-$3" || exit 1
 mv -T -f -- ".current-$3" current || { rm -f -- ".current-$3"; exit 1; }`;
 
+/**
+ * What a deploy reads first, as the step run under the deploy lock the moment it is taken (AcquireOptions.then):
+ * `.belay/releases` made, the `current` pointer, every record, and whether the images given are all on the
+ * server already; and the new release's folder made (before the records are read, so it is not among them).
+ * $1 app-dir, $2 the new release's id, then image refs (none: not asked). Lines: `current\t<target>`,
+ * `record\t<folder>\t<record on one line>`, `images present`, and `state read` last.
+ */
+const READ_STATE = `a="$1"; n="$2"; shift 2
+umask 077; mkdir -p -- "$a/.belay/releases" && mkdir -- "$a/.belay/releases/$n" || exit 1
+c="$a/.belay/current"
+if [ -L "$c" ]; then t=$(readlink -- "$c") || exit 1; printf 'current\\t%s\\n' "$t"; fi
+for f in "$a/.belay/releases"/*/release.json; do
+  [ -f "$f" ] || continue; d=\${f%/release.json}; printf 'record\\t%s\\t' "\${d##*/}"; tr -d '\\n' < "$f"; echo
+done
+if [ $# -gt 0 ] && docker image inspect --format . -- "$@" >/dev/null 2>&1; then echo 'images present'; fi
+echo 'state read'`;
+
+/** A deploy's view of the releases on a server, read under its lock. */
+export interface ReleaseState {
+  /** The id `current` points to, when there is a pointer. */
+  readonly current?: string;
+  /** The record `current` points to, when its folder exists. */
+  readonly previous?: ReleaseRecord;
+  /** Every readable record, oldest first. */
+  readonly records: readonly ReleaseRecord[];
+  /** True when images were asked about and every one is on the server. */
+  readonly imagesPresent: boolean;
+}
+
+/** READ_STATE for the lock's `then`: app-dir `appDir`, the folder of release `id` made, asking about `refs`. */
+export const readStateStep = (appDir: string, id: string, refs: readonly string[] = []) => {
+  checkId(id);
+  return { script: READ_STATE, args: [appDir, id, ...refs] };
+};
+
+/** What READ_STATE printed (`then` of the lock), as a ReleaseState; a problem on the server is a BelayError. */
+export function parseReleaseState(
+  then: { readonly code: number; readonly stdout: string; readonly stderr: string },
+  label: string,
+  appDir: string,
+): ReleaseState {
+  const lines = then.stdout.split('\n');
+  if (then.code !== 0 || !lines.includes('state read')) {
+    const why = then.stderr.trim().split('\n').pop()?.trim() || `exit ${then.code}`;
+    throw new BelayError(`Could not read the releases in ${belayDir(appDir)} on ${label}: ${why}. ${FIX}`);
+  }
+  let pointer: string | undefined;
+  const texts = new Map<string, string>();
+  for (const line of lines) {
+    const [kind, a = '', ...rest] = line.split('\t');
+    if (kind === 'current') pointer = [a, ...rest].join('\t');
+    else if (kind === 'record') texts.set(a, rest.join('\t'));
+  }
+  const records: ReleaseRecord[] = [];
+  for (const [folder, text] of texts) {
+    const record = parseRecord(text);
+    if (record && record.id === folder) records.push(record);
+  }
+  records.sort(oldestFirst);
+  const current = pointer === undefined ? undefined : idFromPointer(pointer);
+  if (pointer !== undefined && current === undefined) {
+    const at = `${belayDir(appDir)}/current`;
+    throw new BelayError(
+      `${at} on ${label} points to ${JSON.stringify(pointer.trim())}, not to a release. Point it at one: cd ${belayDir(appDir)} && ln -sfn releases/<id> current`,
+    );
+  }
+  const previous = current === undefined ? undefined : records.find((r) => r.id === current);
+  if (current !== undefined && !previous && texts.has(current)) {
+    throw new BelayError(
+      `${belayDir(appDir)}/releases/${current}/release.json on ${label} is not a readable belay release record. Restore it, or remove the folder ${belayDir(appDir)}/releases/${current} if that release is not needed.`,
+    );
+  }
+  return {
+    ...(current !== undefined ? { current } : {}),
+    ...(previous ? { previous } : {}),
+    records,
+    imagesPresent: lines.includes('images present'),
+  };
+}
+
+/**
+ * The end of a healthy deploy in one command: $1 app-dir, $2 id, $3 unique token, then the ids to prune; the
+ * record's new text on stdin. The record is replaced by a rename, `current` moved to it, the old folders pruned.
+ */
+const FINISH = `cd -- "$1/.belay" || exit 1
+umask 077; r="releases/$2/release.json"; n="releases/$2/.release.json-$3"
+cat > "$n" && mv -f -- "$n" "$r" || { rm -f -- "$n"; exit 1; }
+ln -s -- "releases/$2" ".current-$3" || exit 1
+mv -T -f -- ".current-$3" current || { rm -f -- ".current-$3"; exit 1; }
+shift 3
+for id in "$@"; do
+  rm -rf -- "releases/.pruned-$id"; mv -- "releases/$id" "releases/.pruned-$id" && rm -rf -- "releases/.pruned-$id" || exit 1
+done`;
+
 export class ReleaseStore {
   private readonly root: string;
 
@@ -166,9 +260,9 @@ export class ReleaseStore {
 
   /**
    * Write a new release folder: `files` first, `release.json` last, so a folder with a record is complete. The
-   * folder must not exist yet; on failure it is removed again.
+   * folder must not exist yet, unless `made` says it was just made empty; on failure it is removed again.
    */
-  async write(record: ReleaseRecord, files: readonly ReleaseFile[]): Promise<void> {
+  async write(record: ReleaseRecord, files: readonly ReleaseFile[], made = false): Promise<void> {
     const dir = this.dir(record.id);
     const seen = new Set<string>();
     for (const file of files) {
@@ -178,14 +272,17 @@ export class ReleaseStore {
       seen.add(file.name);
     }
     const script = `${ENSURE_BELAY_DIR} && mkdir -p -- "$1/.belay/releases" && mkdir -- "$1/.belay/releases/$2"`;
-    await runChecked(
-      this.t,
-      `create the release folder ${dir}`,
-      shellScript(script, this.appDir, record.id),
-      'Release ids are unique; if this one exists, a deploy of the same id ran before: run the deploy again.',
-    );
+    // `made`: the (empty) folder was made already, by readStateStep.
+    if (!made)
+      await runChecked(
+        this.t,
+        `create the release folder ${dir}`,
+        shellScript(script, this.appDir, record.id),
+        'Release ids are unique; if this one exists, a deploy of the same id ran before: run the deploy again.',
+      );
     try {
-      for (const file of files) await this.t.upload(file.content, `${dir}/${file.name}`, (file.mode ?? 0o600) & 0o700);
+      // The files at once (SFTP requests on one channel), the record only once they are all there.
+      await Promise.all(files.map((f) => this.t.upload(f.content, `${dir}/${f.name}`, (f.mode ?? 0o600) & 0o700)));
       await this.writeRecord(record);
     } catch (err) {
       await this.t.exec(shellScript('rm -rf -- "$1"', dir)).catch(() => undefined);
@@ -263,6 +360,27 @@ done; exit 0`;
     const command = shellScript(PRUNE, this.appDir, ...doomed.map((r) => r.id));
     await runChecked(this.t, `remove old releases from ${this.root}`, command, FIX);
     return doomed;
+  }
+
+  /** Remove the folder of a release that was never written (its deploy stopped before the record). */
+  async discard(id: string): Promise<void> {
+    await this.t.exec(shellScript('rm -rf -- "$1"', this.dir(id)));
+  }
+
+  /**
+   * A healthy deploy's last writes, in one command: `record` (its outcome now) replaces the one written at the
+   * start, `current` points at it, and the folders of `prune` (never the record itself) are removed.
+   */
+  async finish(record: ReleaseRecord, prune: readonly string[]): Promise<void> {
+    checkId(record.id);
+    for (const id of prune) checkId(id);
+    if (prune.includes(record.id)) throw new Error(`release ${record.id} cannot be pruned as it finishes`);
+    const command = shellScript(FINISH, this.appDir, record.id, uniqueToken(), ...prune);
+    const r = await this.t.exec(command, { stdin: `${JSON.stringify(record, null, 2)}\n` });
+    if (r.code !== 0) {
+      const why = r.stderr.trim().split('\n').pop()?.trim() || `exit ${r.code}`;
+      throw new BelayError(`Could not point current at release ${record.id} on ${this.t.label}: ${why}. ${FIX}`);
+    }
   }
 
   private async writeRecord(record: ReleaseRecord): Promise<void> {

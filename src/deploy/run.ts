@@ -23,10 +23,30 @@ import { startDeployment, type DeploymentRecord } from './deployments.js';
 import { LockLedger, parseLeftLocks, LEFT_LOCKS } from './left-locks.js';
 import { notReleased, releaseIfOurs } from './lock.js';
 import type { HostTarget, Transport } from '../transport/types.js';
-import { changedByComposeV1, compose, containersVerdict, detectCompose, serviceStates, type Stack } from './compose.js';
+import {
+  changedByComposeV1,
+  compose,
+  COMPOSE_PLUGIN_PROBE,
+  containersVerdict,
+  detectCompose,
+  probedCompose,
+  serviceStates,
+  type Stack,
+} from './compose.js';
 import { appDirFor } from './belay-dir.js';
-import { acquireDeployLock, type LockOwner } from './lock.js';
-import { newReleaseId, ReleaseStore, type ReleaseRecord } from './releases.js';
+import { acquireDeployLock, type AcquireOptions, type HeldLock, type LockOwner } from './lock.js';
+import {
+  newReleaseId,
+  parseReleaseState,
+  readStateStep,
+  ReleaseStore,
+  selectPrunable,
+  type ReleaseRecord,
+  type ReleaseState,
+} from './releases.js';
+
+/** An image reference that names one image by content: `…@sha256:<64 hex>`. */
+const DIGEST_PINNED = /@sha256:[0-9a-f]{64}$/;
 import { provenance } from '../backup/manifest.js';
 
 type Values = RunContext['loaded']['values'];
@@ -289,6 +309,7 @@ export async function runDeploy(ctx: RunContext): Promise<boolean> {
   let status: DeployStatus = 'failed';
   let previousId: string | undefined;
   let why = '';
+  let hookFailed = false;
   const deployment = await startDeployment(
     plan.values.githubToken,
     {
@@ -317,6 +338,8 @@ export async function runDeploy(ctx: RunContext): Promise<boolean> {
         break;
       }
       status = 'deployed';
+      // The next hosts still get the release (healthy here); the step fails at the end.
+      if (outcome.hookFailed) hookFailed = true;
       switched.push({ t, target, ...(outcome.previous ? { previous: outcome.previous } : {}) });
     }
   } catch (err) {
@@ -331,8 +354,8 @@ export async function runDeploy(ctx: RunContext): Promise<boolean> {
     reporter.summary(summaryOf(`belay deploy ${plan.app} ${id}: ${status}`, tl));
     await deployment.finish(status, status === 'deployed' ? `${id} deployed and healthy` : `${id}: ${why}`, url);
   }
-  if (status === 'deployed') reporter.info(`✓ ${plan.app} ${id} deployed and healthy`);
-  return status === 'deployed';
+  if (status === 'deployed' && !hookFailed) reporter.info(`✓ ${plan.app} ${id} deployed and healthy`);
+  return status === 'deployed' && !hookFailed;
 }
 
 /** One host of a run: its connection, and what is needed to release its lock whatever happens. */
@@ -376,6 +399,64 @@ async function restoreBeforeRollback(ctx: RunContext, reporter: Reporter): Promi
   }
 }
 
+/**
+ * The new release on the server, from what the lock's step read (`then`): its compose files, env and record
+ * written into the folder that step made, with the compose CLI it will be run with.
+ */
+async function writeRelease(
+  t: Transport,
+  plan: DeployPlan,
+  id: string,
+  then: HeldLock['then'],
+  store: ReleaseStore,
+  tl: Timeline,
+): Promise<{ state: ReleaseState; cli: Stack['cli']; record: ReleaseRecord }> {
+  const v = plan.values;
+  const state = parseReleaseState(then, t.label, plan.appDir);
+  const previousId = state.current;
+  const cli = probedCompose(then.stdout) ?? (await detectCompose(t));
+  if (cli === 'v1' && plan.env !== undefined) {
+    const name = changedByComposeV1(plan.env);
+    if (name) {
+      throw new InputError(
+        'env',
+        `the value of ${name} contains \${ or a backslash, which docker-compose v1 on ${t.label} would change`,
+        'Remove it from the value, or install the Compose v2 plugin on the server (belay doctor checks it).',
+      );
+    }
+  }
+  const files = releaseFiles(plan, id, store);
+  if (plan.composeRemote) {
+    const r = await t.exec(cmd('cat', '--', `${plan.appDir}/${plan.composeRemote}`));
+    if (r.code !== 0)
+      throw new BelayError(`compose-remote ${plan.composeRemote} is not readable in ${plan.appDir} on ${t.label}.`);
+    files.unshift({ name: 'compose-1.yml', content: r.stdout });
+  }
+  const composeNames = files.filter((f) => f.name.endsWith('.yml')).map((f) => f.name);
+  const record: ReleaseRecord = {
+    id,
+    app: plan.app,
+    createdAt: new Date().toISOString(),
+    outcome: 'pending',
+    images: plan.images,
+    services: plan.services,
+    composeFiles: composeNames,
+    composeHash: sha256(
+      files
+        .filter((f) => f.name.endsWith('.yml'))
+        .map((f) => f.content)
+        .join('\0'),
+    ),
+    ...(plan.env !== undefined ? { envHash: sha256(plan.env) } : {}),
+    ...provenance(),
+    ...(v.backupId ? { backupId: v.backupId } : {}),
+    ...(v.migrations ? { migrations: parseJson(v.migrations) } : {}),
+    ...(previousId ? { previous: previousId } : {}),
+  };
+  await timed(tl, 'write release', () => store.write(record, files, true));
+  return { state, cli, record };
+}
+
 /** One host: lock, release, up, gate; on failure the previous release back up. */
 async function deployHost(
   { t, target, ledger, reconnect }: HostRun,
@@ -384,82 +465,83 @@ async function deployHost(
   tl: Timeline,
   reporter: Reporter,
   ctx: RunContext,
-): Promise<{ status: DeployStatus; previous?: ReleaseRecord; previousId?: string }> {
+): Promise<{ status: DeployStatus; previous?: ReleaseRecord; previousId?: string; hookFailed?: boolean }> {
   const v = plan.values;
-  // Which compose the server has is asked while the lock is being taken: one round trip less before the work.
-  const detecting = detectCompose(t);
-  detecting.catch(() => undefined);
   const owner = lockOwner(id);
   // Written before the lock is taken: a cancel right after the mkdir still leaves the post step what it needs
   // (ownership is judged without the time).
   ledger.taken(target, plan.appDir, owner);
+  // Images pinned by digest that the server already has need no pull: whether it has them is asked with the lock.
+  const refs = plan.services.map((s) => plan.images[s]);
+  const pinned = refs.length > 0 && refs.every((r) => r !== undefined && DIGEST_PINNED.test(r));
+  // What the deploy needs to know first comes back from the command that takes the lock: the release state (and
+  // the new release's folder made), whether those images are there, and whether the Compose v2 plugin is.
+  const read = readStateStep(plan.appDir, id, pinned ? (refs as string[]) : []);
+  const step = { script: `${COMPOSE_PLUGIN_PROBE}\n${read.script}`, args: read.args };
   const lock = await timed(tl, 'lock', () =>
-    takeLock(t, plan.appDir, owner, v, reporter, reconnect).catch((err: unknown) => {
+    takeLock(t, plan.appDir, owner, v, reporter, reconnect, step).catch((err: unknown) => {
       ledger.released(target, plan.appDir);
       throw err;
     }),
   );
   try {
-    const cli = await detecting;
-    if (cli === 'v1' && plan.env !== undefined) {
-      const name = changedByComposeV1(plan.env);
-      if (name) {
-        throw new InputError(
-          'env',
-          `the value of ${name} contains \${ or a backslash, which docker-compose v1 on ${t.label} would change`,
-          'Remove it from the value, or install the Compose v2 plugin on the server (belay doctor checks it).',
-        );
-      }
-    }
     const store = new ReleaseStore(t, plan.appDir);
-    await store.ensure();
-    const previousId = await store.current();
-    const previous = previousId ? await store.read(previousId) : undefined;
-    const files = releaseFiles(plan, id, store);
-    if (plan.composeRemote) {
-      const r = await t.exec(cmd('cat', '--', `${plan.appDir}/${plan.composeRemote}`));
-      if (r.code !== 0)
-        throw new BelayError(`compose-remote ${plan.composeRemote} is not readable in ${plan.appDir} on ${t.label}.`);
-      files.unshift({ name: 'compose-1.yml', content: r.stdout });
-    }
-    const composeNames = files.filter((f) => f.name.endsWith('.yml')).map((f) => f.name);
-    const record: ReleaseRecord = {
-      id,
-      app: plan.app,
-      createdAt: new Date().toISOString(),
-      outcome: 'pending',
-      images: plan.images,
-      services: plan.services,
-      composeFiles: composeNames,
-      composeHash: sha256(
-        files
-          .filter((f) => f.name.endsWith('.yml'))
-          .map((f) => f.content)
-          .join('\0'),
-      ),
-      ...(plan.env !== undefined ? { envHash: sha256(plan.env) } : {}),
-      ...provenance(),
-      ...(v.backupId ? { backupId: v.backupId } : {}),
-      ...(v.migrations ? { migrations: parseJson(v.migrations) } : {}),
-      ...(previousId ? { previous: previousId } : {}),
-    };
-    await timed(tl, 'write release', () => store.write(record, files));
+    // The new release's folder was made by the lock's step (when it got as far as `state read`); whatever stops
+    // the deploy before its record is written removes it again.
+    const made = lock.then.stdout.split('\n').includes('state read');
+    const { state, cli, record } = await writeRelease(t, plan, id, lock.then, store, tl).catch(async (err: unknown) => {
+      if (made) await store.discard(id).catch(() => undefined);
+      throw err;
+    });
+    const { previous } = state;
+    const previousId = state.current;
     reporter.info(`release ${id} on ${t.label}${previousId ? ` (previous: ${previousId})` : ' (first release)'}`);
     const stack = stackOf(record, store, cli, plan.appDir);
     const facts = { BELAY_RELEASE: id, BELAY_PREVIOUS_RELEASE: previousId ?? '', BELAY_APP: plan.app };
-    if (v.preDeploy)
-      await timed(tl, 'pre-deploy', () => hook(t, plan.appDir, v.preDeploy!, facts, 'pre-deploy', reporter));
+    if (v.preDeploy) {
+      // A failing pre-deploy stops the deploy before anything runs; the release is recorded as failed.
+      await timed(tl, 'pre-deploy', () => hook(t, plan.appDir, v.preDeploy!, facts, 'pre-deploy', reporter)).catch(
+        async (err: unknown) => {
+          const note = err instanceof Error ? err.message : String(err);
+          await store.update(id, { outcome: 'failed', finishedAt: new Date().toISOString(), note }).catch(() => {});
+          throw err;
+        },
+      );
+    }
 
-    const failure = await bringUp(t, stack, plan.services, plan, tl, reporter, 'new release');
+    if (state.imagesPresent) reporter.info(`the images (pinned by digest) are on ${t.label} already: no pull`);
+    const failure = await bringUp(t, stack, plan.services, plan, tl, reporter, 'new release', !state.imagesPresent);
     if (!failure) {
-      await store.setCurrent(id);
-      await store.update(id, { outcome: 'deployed', finishedAt: new Date().toISOString() });
-      const removed = await store.prune(v.keepReleases ?? 5, [id, ...(previousId ? [previousId] : [])]);
+      const deployed: ReleaseRecord = { ...record, outcome: 'deployed', finishedAt: new Date().toISOString() };
+      // The records were read under the lock this deploy still holds: they are what is on the server.
+      const records = [...state.records.filter((r) => r.id !== id), deployed];
+      const removed = selectPrunable(records, v.keepReleases ?? 5, [id, ...(previousId ? [previousId] : [])]);
+      await store.finish(
+        deployed,
+        removed.map((r) => r.id),
+      );
       for (const r of removed) reporter.info(`pruned release ${r.id}`);
-      if (removed.length) await removeUnusedImages(t, store, removed, reporter);
-      if (v.postDeploy)
-        await timed(tl, 'post-deploy', () => hook(t, plan.appDir, v.postDeploy!, facts, 'post-deploy', reporter));
-      return { status: 'deployed', ...(previous ? { previous } : {}), ...(previousId ? { previousId } : {}) };
+      const kept = records.filter((r) => !removed.includes(r));
+      if (removed.length) await removeUnusedImages(t, kept, removed, reporter);
+      // A failing post-deploy fails the step, but the release it ran after is healthy and stays: no rollback.
+      let hookFailed = false;
+      if (v.postDeploy) {
+        await timed(tl, 'post-deploy', () => hook(t, plan.appDir, v.postDeploy!, facts, 'post-deploy', reporter)).catch(
+          (err: unknown) => {
+            hookFailed = true;
+            reporter.error(
+              `${err instanceof Error ? err.message : String(err)} Release ${id} is deployed and healthy on ${t.label} and stays (no rollback for a post-deploy hook); fix the hook and run it by hand.`,
+            );
+            tl.note(`${t.label}: post-deploy failed after ${id} was deployed`);
+          },
+        );
+      }
+      return {
+        status: 'deployed',
+        hookFailed,
+        ...(previous ? { previous } : {}),
+        ...(previousId ? { previousId } : {}),
+      };
     }
 
     reporter.error(`release ${id} is not healthy on ${t.label}: ${failure}`);
@@ -495,9 +577,11 @@ function takeLock(
   v: Values,
   reporter: Reporter,
   reconnect: () => Promise<Transport>,
+  then?: AcquireOptions['then'],
 ) {
   return acquireDeployLock(t, appDir, owner, {
     reconnect,
+    ...(then ? { then } : {}),
     timeoutMs: v.lockTimeout ?? 5 * 60_000,
     staleAfterMs: v.lockStaleAfter ?? 3_600_000,
     progress: (waited, holder) =>
@@ -544,11 +628,11 @@ export async function releaseLeftLocks({ reporter, face, loaded, state }: RunCon
  */
 async function removeUnusedImages(
   t: Transport,
-  store: ReleaseStore,
+  keptRecords: readonly ReleaseRecord[],
   pruned: readonly ReleaseRecord[],
   reporter: Reporter,
 ): Promise<void> {
-  const kept = new Set((await store.list()).flatMap((r) => Object.values(r.images)));
+  const kept = new Set(keptRecords.flatMap((r) => Object.values(r.images)));
   const unused = [...new Set(pruned.flatMap((r) => Object.values(r.images)))].filter((ref) => !kept.has(ref));
   if (unused.length === 0) return;
   const r = await t.exec(cmd('docker', 'image', 'rm', '--', ...unused));

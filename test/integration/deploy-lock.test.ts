@@ -345,6 +345,50 @@ describe('release removes only our own lock', () => {
   });
 });
 
+describe("the caller's step, run in the command that takes the lock", () => {
+  // The step is constant shell text; what it works on arrives as arguments, never parsed.
+  const step = (marker: string) => ({
+    script: 'printf "arg=%s\\n" "$@"; [ -f "$1/.belay/lock/owner.json" ] && echo "owner there"; touch -- "$2"; exit 5',
+    args: [marker.slice(0, marker.lastIndexOf('/')), marker, '$(touch x) `id`; "quoted"'],
+  });
+
+  test('runs once the lock is taken, under it, with its arguments as data; its output and status come back', async () => {
+    const appDir = dirs.make('then');
+    const marker = join(appDir, 'step-ran');
+    const lock = await acquireDeployLock(a, appDir, owner('me'), recorder({ then: step(marker) }).options);
+    expect(lock.then.code).toBe(5);
+    expect(lock.then.stdout.split('\n')).toEqual([
+      `arg=${appDir}`,
+      `arg=${marker}`,
+      'arg=$(touch x) `id`; "quoted"',
+      'owner there',
+      '', // what the step printed, to its last newline
+    ]);
+    expect(existsSync(marker)).toBe(true);
+    expect(ownerOnDisk(appDir)).toEqual(lock.owner);
+    await lock.release();
+    expect(existsSync(lockDir(appDir))).toBe(false);
+  });
+
+  test('does not run while someone else holds the lock; runs for the waiter that breaks a stale one', async () => {
+    const appDir = dirs.make('then-held');
+    const marker = join(appDir, 'step-ran');
+    const holder = await acquireDeployLock(a, appDir, owner('holder'), recorder().options);
+    await expect(
+      acquireDeployLock(b, appDir, owner('waiter'), recorder({ timeoutMs: 0, then: step(marker) }).options),
+    ).rejects.toThrow(BelayError);
+    expect(existsSync(marker)).toBe(false);
+    await holder.release();
+
+    plantLock(appDir, owner('dead', { time: isoAgo(2 * HOUR) }));
+    const broke = await acquireDeployLock(b, appDir, owner('new'), recorder({ then: step(marker) }).options);
+    expect(broke.then.code).toBe(5);
+    expect(broke.then.stdout).toContain('owner there');
+    expect(existsSync(marker)).toBe(true);
+    await broke.release();
+  });
+});
+
 test('a connection dropped while holding the lock leaves it; a later deploy breaks it once stale', async () => {
   const appDir = dirs.make('dropped');
   const sshd = await startSshd();

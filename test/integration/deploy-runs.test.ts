@@ -228,6 +228,100 @@ describe('keep-releases', () => {
   });
 });
 
+describe('pre-deploy and post-deploy hooks', () => {
+  /** A hook that writes the release's facts, as its environment and working folder give them, to `<name>.txt`. */
+  const facts = (name: string) =>
+    `printf '%s|%s|%s|%s\\n' "$BELAY_APP" "$BELAY_RELEASE" "$BELAY_PREVIOUS_RELEASE" "$(pwd)" > ${name}.txt`;
+  const webContainer = (app: string) =>
+    execFileSync('docker', ['ps', '-q', '--filter', `label=com.docker.compose.project=${app}`], {
+      encoding: 'utf8',
+    }).trim();
+
+  it('run in app-dir with BELAY_APP, BELAY_RELEASE and BELAY_PREVIOUS_RELEASE; a failing pre-deploy stops the deploy before anything changes', async () => {
+    const s = newApp(11);
+    const hooks = { 'pre-deploy': facts('pre'), 'post-deploy': facts('post') };
+    const read = (name: string) => readFileSync(join(s.appDir, `${name}.txt`), 'utf8');
+    const first = await runAction('deploy', s.inputs(healthy, hooks), s.cwd);
+    expect(errorsOf(first.stdout)).toEqual([]);
+    const id1 = first.outputs['release-id']!;
+    expect(read('pre')).toBe(`${s.app}|${id1}||${s.appDir}\n`);
+    expect(read('post')).toBe(`${s.app}|${id1}||${s.appDir}\n`);
+    const second = await runAction('deploy', s.inputs(healthy, hooks), s.cwd);
+    expect(second.code).toBe(0);
+    const id2 = second.outputs['release-id']!;
+    expect(read('pre')).toBe(`${s.app}|${id2}|${id1}|${s.appDir}\n`);
+    expect(read('post')).toBe(`${s.app}|${id2}|${id1}|${s.appDir}\n`);
+
+    // The broken image would replace the container (then be rolled back) if the hook did not stop the deploy.
+    const running = webContainer(s.app);
+    const stopped = await runAction(
+      'deploy',
+      s.inputs(broken, { 'pre-deploy': 'echo checking the disk; echo "disk almost full" >&2; exit 3' }),
+      s.cwd,
+    );
+    expect(stopped.code).toBe(1);
+    expect(stopped.outputs.status).toBe('failed');
+    expect(errorsOf(stopped.stdout).join('\n')).toContain('pre-deploy failed (exit 3): disk almost full');
+    expect(stopped.stdout).toContain('checking the disk');
+    expect(webContainer(s.app)).toBe(running);
+    expect(JSON.parse(s.current()).id).toBe(id2);
+    const record = JSON.parse(
+      readFileSync(join(s.appDir, '.belay', 'releases', stopped.outputs['release-id']!, 'release.json'), 'utf8'),
+    );
+    expect(record.outcome).toBe('failed');
+    expect(existsSync(s.lockDir)).toBe(false);
+  });
+
+  it('a failing post-deploy fails the step; the healthy release it ran after stays current, not rolled back', async () => {
+    const s = newApp(12);
+    const first = await runAction('deploy', s.inputs(healthy), s.cwd);
+    expect(first.code).toBe(0);
+    const r = await runAction(
+      'deploy',
+      s.inputs(healthy, { 'post-deploy': 'echo "cache warm-up failed" >&2; exit 4' }),
+      s.cwd,
+    );
+    expect(r.code).toBe(1);
+    expect(r.outputs.status).toBe('deployed');
+    const id = r.outputs['release-id']!;
+    expect(errorsOf(r.stdout)).toEqual([
+      expect.stringContaining(
+        `post-deploy failed (exit 4): cache warm-up failed. Release ${id} is deployed and healthy`,
+      ),
+    ]);
+    expect(r.stdout).not.toContain('rolling back');
+    expect(JSON.parse(s.current()).id).toBe(id);
+    expect(JSON.parse(s.current()).outcome).toBe('deployed');
+    expect(existsSync(s.lockDir)).toBe(false);
+  });
+});
+
+describe('pulls', () => {
+  it('an image pinned by digest that the server has is not pulled again; one it lacks, or a tag, is', async () => {
+    const s = newApp(13);
+    const image = buildWebImage({ name: 'web', version: `runs-pull-${id}`, healthy: true });
+    // Only in the registry, as after a build on another machine.
+    execFileSync('docker', ['image', 'rm', image.tag], { stdio: 'ignore' });
+    const pulled = (r: { summary: string }) => r.summary.includes('pull (new release)');
+    const first = await runAction('deploy', s.inputs(image), s.cwd);
+    expect(first.code).toBe(0);
+    expect(pulled(first)).toBe(true);
+    const again = await runAction('deploy', s.inputs(image), s.cwd);
+    expect(again.code).toBe(0);
+    expect(pulled(again)).toBe(false);
+    expect(again.stdout).toContain('(pinned by digest) are on');
+    // Gone from the server (untagged, the running container keeps it): pulled again.
+    execFileSync('docker', ['image', 'rm', '--force', image.ref], { stdio: 'ignore' });
+    const lost = await runAction('deploy', s.inputs(image), s.cwd);
+    expect(lost.code).toBe(0);
+    expect(pulled(lost)).toBe(true);
+    // A tag can move in the registry: always pulled.
+    const byTag = await runAction('deploy', s.inputs({ ...image, ref: image.tag }), s.cwd);
+    expect(byTag.code).toBe(0);
+    expect(pulled(byTag)).toBe(true);
+  });
+});
+
 describe('values the user typed reach the server as data', () => {
   it('env values and an app-dir full of shell syntax execute nothing and arrive byte for byte', async () => {
     const marker = join(root, `pwned-${id}`);

@@ -3,6 +3,7 @@ import {
   idFromPointer,
   newReleaseId,
   parseRecordLines,
+  parseReleaseState,
   RELEASE_ID,
   selectPrunable,
   type ReleaseRecord,
@@ -92,5 +93,46 @@ describe('listing', () => {
       '',
     ].join('\n');
     expect(ids(parseRecordLines(text))).toEqual(['r01', 'r02']);
+  });
+});
+
+describe('the release state read with the lock', () => {
+  const line = (r: ReleaseRecord) => `record\t${r.id}\t${JSON.stringify(r)}`;
+  const then = (...lines: string[]) => ({ code: 0, stdout: lines.join('\n'), stderr: '' });
+  const parse = (t: ReturnType<typeof then>) => parseReleaseState(t, 'deploy@vps:22', '/opt/shop');
+
+  it('gives current, its record as previous, every record oldest first, and whether the images are there', () => {
+    const state = parse(
+      then('compose plugin', 'current\treleases/r02', line(at(5)), line(at(2)), 'images present', 'state read', ''),
+    );
+    expect(state.current).toBe('r02');
+    expect(state.previous?.id).toBe('r02');
+    expect(ids(state.records)).toEqual(['r02', 'r05']);
+    expect(state.imagesPresent).toBe(true);
+  });
+
+  it('a first deploy: no pointer, no records, images not asked', () => {
+    expect(parse(then('state read'))).toEqual({ records: [], imagesPresent: false });
+  });
+
+  it('a pointer to a folder without a record leaves no previous; records in the wrong folder are skipped', () => {
+    const moved = { ...at(3), id: 'r99' };
+    const state = parse(then('current\treleases/r07', `record\tr03\t${JSON.stringify(moved)}`, 'state read'));
+    expect(state.current).toBe('r07');
+    expect(state.previous).toBeUndefined();
+    expect(state.records).toEqual([]);
+  });
+
+  it('refuses a current record that cannot be read, a pointer elsewhere, and a step that did not finish', () => {
+    expect(() => parse(then('current\treleases/r02', 'record\tr02\t{"id":', 'state read'))).toThrow(
+      '/opt/shop/.belay/releases/r02/release.json on deploy@vps:22 is not a readable belay release record',
+    );
+    expect(() => parse(then('current\t/etc', 'state read'))).toThrow(
+      '/opt/shop/.belay/current on deploy@vps:22 points to "/etc", not to a release',
+    );
+    expect(() => parse({ code: 1, stdout: '', stderr: 'mkdir: cannot create directory: Permission denied\n' })).toThrow(
+      'Could not read the releases in /opt/shop/.belay on deploy@vps:22: mkdir: cannot create directory: Permission denied.',
+    );
+    expect(() => parse(then('current\treleases/r02'))).toThrow('Could not read the releases');
   });
 });
