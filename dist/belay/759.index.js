@@ -432,10 +432,9 @@ ln -s -- "releases/$2" ".current-$3" || exit 1
 mv -T -f -- ".current-$3" current || { rm -f -- ".current-$3"; exit 1; }`;
 /**
  * What a deploy reads first, as the step run under the deploy lock the moment it is taken (AcquireOptions.then):
- * `.belay/releases` made, the `current` pointer, every record, and whether the images given are all on the
- * server already; and the new release's folder made (before the records are read, so it is not among them).
- * $1 app-dir, $2 the new release's id, then image refs (none: not asked). Lines: `current\t<target>`,
- * `record\t<folder>\t<record on one line>`, `images present`, and `state read` last.
+ * `.belay/releases` made, the new release's folder made (before the records are read, so it is not among them),
+ * the `current` pointer and every record. $1 app-dir, $2 the new release's id. Lines: `current\t<target>`,
+ * `record\t<folder>\t<record on one line>`, and `state read` last.
  */
 const READ_STATE = `a="$1"; n="$2"; shift 2
 umask 077; mkdir -p -- "$a/.belay/releases" && mkdir -- "$a/.belay/releases/$n" || exit 1
@@ -444,12 +443,11 @@ if [ -L "$c" ]; then t=$(readlink -- "$c") || exit 1; printf 'current\\t%s\\n' "
 for f in "$a/.belay/releases"/*/release.json; do
   [ -f "$f" ] || continue; d=\${f%/release.json}; printf 'record\\t%s\\t' "\${d##*/}"; tr -d '\\n' < "$f"; echo
 done
-if [ $# -gt 0 ] && docker image inspect --format . -- "$@" >/dev/null 2>&1; then echo 'images present'; fi
 echo 'state read'`;
-/** READ_STATE for the lock's `then`: app-dir `appDir`, the folder of release `id` made, asking about `refs`. */
-const readStateStep = (appDir, id, refs = []) => {
+/** READ_STATE for the lock's `then`: app-dir `appDir`, with the folder of release `id` made. */
+const readStateStep = (appDir, id) => {
     checkId(id);
-    return { script: READ_STATE, args: [appDir, id, ...refs] };
+    return { script: READ_STATE, args: [appDir, id] };
 };
 /** What READ_STATE printed (`then` of the lock), as a ReleaseState; a problem on the server is a BelayError. */
 function parseReleaseState(then, label, appDir) {
@@ -487,7 +485,6 @@ function parseReleaseState(then, label, appDir) {
         ...(current !== undefined ? { current } : {}),
         ...(previous ? { previous } : {}),
         records,
-        imagesPresent: lines.includes('images present'),
     };
 }
 /**
@@ -619,21 +616,33 @@ done; exit 0`;
         await this.t.exec((0,belay_dir/* shellScript */.ky)('rm -rf -- "$1"', this.dir(id)));
     }
     /**
-     * A healthy deploy's last writes, in one command: `record` (its outcome now) replaces the one written at the
-     * start, `current` points at it, and the folders of `prune` (never the record itself) are removed.
+     * A healthy deploy's last writes, as one command's step: `record` (its outcome now) replaces the one written at
+     * the start, `current` points at it, and the folders of `prune` (never the record itself) are removed. Run it
+     * with finish, or with the lock's releaseAfter; `finished` says what its result means.
      */
-    async finish(record, prune) {
+    finishStep(record, prune) {
         checkId(record.id);
         for (const id of prune)
             checkId(id);
         if (prune.includes(record.id))
             throw new Error(`release ${record.id} cannot be pruned as it finishes`);
-        const command = (0,belay_dir/* shellScript */.ky)(FINISH, this.appDir, record.id, (0,belay_dir/* uniqueToken */.xZ)(), ...prune);
-        const r = await this.t.exec(command, { stdin: `${JSON.stringify(record, null, 2)}\n` });
-        if (r.code !== 0) {
-            const why = r.stderr.trim().split('\n').pop()?.trim() || `exit ${r.code}`;
-            throw new errors/* BelayError */.oT(`Could not point current at release ${record.id} on ${this.t.label}: ${why}. ${FIX}`);
-        }
+        return {
+            script: FINISH,
+            args: [this.appDir, record.id, (0,belay_dir/* uniqueToken */.xZ)(), ...prune],
+            stdin: `${JSON.stringify(record, null, 2)}\n`,
+        };
+    }
+    /** Throws when finishStep's command failed (its exit status and messages). */
+    finished(id, r) {
+        if (r.code === 0)
+            return;
+        const why = r.stderr.trim().split('\n').pop()?.trim() || `exit ${r.code}`;
+        throw new errors/* BelayError */.oT(`Could not point current at release ${id} on ${this.t.label}: ${why}. ${FIX}`);
+    }
+    /** finishStep on its own. */
+    async finish(record, prune) {
+        const step = this.finishStep(record, prune);
+        this.finished(record.id, await this.t.exec((0,belay_dir/* shellScript */.ky)(step.script, ...step.args), { stdin: step.stdin }));
     }
     async writeRecord(record) {
         await this.t.upload(`${JSON.stringify(record, null, 2)}\n`, `${this.dir(record.id)}/release.json`, 0o600);
@@ -1014,12 +1023,14 @@ async function deployHost({ t, target, ledger, reconnect }, plan, id, tl, report
     // Written before the lock is taken: a cancel right after the mkdir still leaves the post step what it needs
     // (ownership is judged without the time).
     ledger.taken(target, plan.appDir, owner);
-    // Images pinned by digest that the server already has need no pull: whether it has them is asked with the lock.
+    // Images pinned by digest that the server already has need no pull: whether it has them is asked beside the
+    // lock (a look at docker, which needs no lock), and awaited only before the pull.
     const refs = plan.services.map((s) => plan.images[s]);
     const pinned = refs.length > 0 && refs.every((r) => r !== undefined && DIGEST_PINNED.test(r));
+    const present = pinned ? imagesPresent(t, refs) : Promise.resolve(false);
     // What the deploy needs to know first comes back from the command that takes the lock: the release state (and
-    // the new release's folder made), whether those images are there, and whether the Compose v2 plugin is.
-    const read = readStateStep(plan.appDir, id, pinned ? refs : []);
+    // the new release's folder made), and whether the Compose v2 plugin is there.
+    const read = readStateStep(plan.appDir, id);
     const step = { script: `${compose/* COMPOSE_PLUGIN_PROBE */.KJ}\n${read.script}`, args: read.args };
     const lock = await timed(tl, 'lock', () => takeLock(t, plan.appDir, owner, v, reporter, reconnect, step).catch((err) => {
         ledger.released(target, plan.appDir);
@@ -1048,20 +1059,30 @@ async function deployHost({ t, target, ledger, reconnect }, plan, id, tl, report
                 throw err;
             });
         }
-        if (state.imagesPresent)
+        const have = await present;
+        if (have)
             reporter.info(`the images (pinned by digest) are on ${t.label} already: no pull`);
-        const failure = await bringUp(t, stack, plan.services, plan, tl, reporter, 'new release', !state.imagesPresent);
+        const failure = await bringUp(t, stack, plan.services, plan, tl, reporter, 'new release', !have);
         if (!failure) {
             const deployed = { ...record, outcome: 'deployed', finishedAt: new Date().toISOString() };
             // The records were read under the lock this deploy still holds: they are what is on the server.
             const records = [...state.records.filter((r) => r.id !== id), deployed];
             const removed = selectPrunable(records, v.keepReleases ?? 5, [id, ...(previousId ? [previousId] : [])]);
-            await store.finish(deployed, removed.map((r) => r.id));
+            const unused = unusedImages(records.filter((r) => !removed.includes(r)), removed);
+            const prune = removed.map((r) => r.id);
+            if (!v.postDeploy && unused.length === 0) {
+                // Nothing left to do under the lock: the last writes and the unlock in one command.
+                store.finished(id, await lock.releaseAfter(store.finishStep(deployed, prune)));
+                if (await lock.release())
+                    ledger.released(target, plan.appDir);
+            }
+            else {
+                await store.finish(deployed, prune);
+            }
             for (const r of removed)
                 reporter.info(`pruned release ${r.id}`);
-            const kept = records.filter((r) => !removed.includes(r));
-            if (removed.length)
-                await removeUnusedImages(t, kept, removed, reporter);
+            if (unused.length)
+                await removeImages(t, unused, reporter);
             // A failing post-deploy fails the step, but the release it ran after is healthy and stays: no rollback.
             let hookFailed = false;
             if (v.postDeploy) {
@@ -1104,6 +1125,11 @@ async function deployHost({ t, target, ledger, reconnect }, plan, id, tl, report
             ledger.released(target, plan.appDir);
     }
 }
+/** True when every image of `refs` is on the server's docker (never throws: false when it cannot tell). */
+async function imagesPresent(t, refs) {
+    const r = await t.exec((0,command/* cmd */.HW)('docker', 'image', 'inspect', '--format', '.', '--', ...refs)).catch(() => undefined);
+    return r?.code === 0;
+}
 function takeLock(t, appDir, owner, v, reporter, reconnect, then) {
     return (0,lock/* acquireDeployLock */.zE)(t, appDir, owner, {
         reconnect,
@@ -1145,14 +1171,14 @@ async function releaseLeftLocks({ reporter, face, loaded, state }) {
     return true;
 }
 /**
- * The images of pruned releases that no kept release uses, removed from the server's docker. Only images belay
- * deployed (the refs in the records); docker itself refuses one a container still uses, which is then left.
+ * The images of pruned releases that no kept release uses: only images belay deployed (the refs in the records).
  */
-async function removeUnusedImages(t, keptRecords, pruned, reporter) {
-    const kept = new Set(keptRecords.flatMap((r) => Object.values(r.images)));
-    const unused = [...new Set(pruned.flatMap((r) => Object.values(r.images)))].filter((ref) => !kept.has(ref));
-    if (unused.length === 0)
-        return;
+function unusedImages(kept, pruned) {
+    const used = new Set(kept.flatMap((r) => Object.values(r.images)));
+    return [...new Set(pruned.flatMap((r) => Object.values(r.images)))].filter((ref) => !used.has(ref));
+}
+/** `unused` removed from the server's docker; docker itself refuses one a container still uses, which is then left. */
+async function removeImages(t, unused, reporter) {
     const r = await t.exec((0,command/* cmd */.HW)('docker', 'image', 'rm', '--', ...unused));
     const gone = unused.filter((ref) => !r.stderr.includes(ref));
     if (gone.length)
@@ -1171,9 +1197,7 @@ async function rollbackHost(t, plan, previous, failedId, tl, reporter, known) {
     reporter.warn(`rolling back to release ${previous.id} on ${t.label}`);
     // Its images ran seconds ago: when every one is still on the server, the pull is skipped.
     const refs = previous.services.map((s) => previous.images[s]);
-    const present = refs.length > 0 &&
-        refs.every(Boolean) &&
-        (await t.exec((0,command/* cmd */.HW)('docker', 'image', 'inspect', '--format', '.', '--', ...refs))).code === 0;
+    const present = refs.length > 0 && refs.every(Boolean) && (await imagesPresent(t, refs));
     const failure = await bringUp(t, stack, previous.services, plan, tl, reporter, 'rollback', !present);
     if (!failure) {
         await store.setCurrent(previous.id);

@@ -554,6 +554,18 @@ case "$o" in
   "$p"*) mv -- "$l" "$b/lock.released-$3" && rm -rf -- "$b/lock.released-$3" && echo released ;;
   *) [ -d "$l" ] || { echo gone; exit 0; }; echo other; printf '%s\\n' "$o" ;;
 esac`;
+/**
+ * $1 app-dir, $2 owner prefix, $3 unique token, then the caller's step's arguments: the step (in a subshell, its
+ * stdout to stderr, its status after it), only while the lock is still ours; then RELEASE with the first three.
+ */
+const RELEASE_AFTER = `a1=$1; a2=$2; a3=$3; shift 3
+o=$(cat -- "$a1/.belay/lock/owner.json" 2>/dev/null) || o=""
+case "$o" in
+  "$a2"*) ( belay_step "$@" ) 1>&2; printf '\\nbelay-step-exit=%s\\n' "$?" >&2 ;;
+  *) printf '\\nbelay-step-exit=lost\\n' >&2 ;;
+esac
+set -- "$a1" "$a2" "$a3"
+${RELEASE}`;
 const lockPath = (appDir) => `${(0,belay_dir/* belayDir */.pk)(appDir)}/lock`;
 const FIX = 'Check that the SSH user can write to app-dir.';
 /**
@@ -613,7 +625,10 @@ async function releaseIfOurs(t, appDir, owner) {
 }
 async function releaseLock(t, appDir, owner) {
     const command = (0,belay_dir/* shellScript */.ky)(RELEASE, appDir, ownerPrefix(owner), (0,belay_dir/* uniqueToken */.xZ)());
-    const r = await (0,belay_dir/* runChecked */.X4)(t, `release the deploy lock in ${appDir}`, command, FIX);
+    return releaseVerdict(await (0,belay_dir/* runChecked */.X4)(t, `release the deploy lock in ${appDir}`, command, FIX));
+}
+/** What RELEASE printed: released, someone else's (and whose), or gone. */
+function releaseVerdict(r) {
     const [verdict = '', ...rest] = r.stdout.split('\n');
     if (verdict === 'released')
         return { released: true };
@@ -623,17 +638,36 @@ async function releaseLock(t, appDir, owner) {
 }
 function heldLock(t, appDir, { owner, then }, { warn, reconnect }) {
     let done = false;
-    const attempt = async (on) => {
-        const result = await releaseLock(on, appDir, owner);
+    const settle = (result) => {
         done = true;
         if (result.other) {
             warn(`The deploy lock on ${t.label} was no longer ours at the end (it is held by ` +
                 `${describeOwner(result.other.owner)}, which broke it as stale); left it in place.`);
         }
     };
+    const attempt = async (on) => settle(await releaseLock(on, appDir, owner));
     return {
         owner,
         then,
+        async releaseAfter(step) {
+            if (done)
+                throw new Error('releaseAfter: the lock was released already');
+            const script = `belay_step() {\n${step.script}\n}\n${RELEASE_AFTER}`;
+            const command = (0,belay_dir/* shellScript */.ky)(script, appDir, ownerPrefix(owner), (0,belay_dir/* uniqueToken */.xZ)(), ...step.args);
+            const r = await t.exec(command, step.stdin !== undefined ? { stdin: step.stdin } : {});
+            const marker = /\nbelay-step-exit=(\d+|lost)\n/.exec(r.stderr);
+            // The release ran (and said what it found) only when the command got through it.
+            if (marker && r.code === 0)
+                settle(releaseVerdict(r));
+            if (marker?.[1] === 'lost') {
+                const lost = `the deploy lock on ${t.label} is no longer this deploy's (broken as stale by another), so the step did not run`;
+                return { code: -1, stderr: lost };
+            }
+            const stderr = marker
+                ? r.stderr.slice(0, marker.index) + r.stderr.slice(marker.index + marker[0].length)
+                : r.stderr;
+            return { code: marker ? Number(marker[1]) : r.code, stderr };
+        },
         async release() {
             if (done)
                 return true;
@@ -850,10 +884,9 @@ ln -s -- "releases/$2" ".current-$3" || exit 1
 mv -T -f -- ".current-$3" current || { rm -f -- ".current-$3"; exit 1; }`;
 /**
  * What a deploy reads first, as the step run under the deploy lock the moment it is taken (AcquireOptions.then):
- * `.belay/releases` made, the `current` pointer, every record, and whether the images given are all on the
- * server already; and the new release's folder made (before the records are read, so it is not among them).
- * $1 app-dir, $2 the new release's id, then image refs (none: not asked). Lines: `current\t<target>`,
- * `record\t<folder>\t<record on one line>`, `images present`, and `state read` last.
+ * `.belay/releases` made, the new release's folder made (before the records are read, so it is not among them),
+ * the `current` pointer and every record. $1 app-dir, $2 the new release's id. Lines: `current\t<target>`,
+ * `record\t<folder>\t<record on one line>`, and `state read` last.
  */
 const READ_STATE = `a="$1"; n="$2"; shift 2
 umask 077; mkdir -p -- "$a/.belay/releases" && mkdir -- "$a/.belay/releases/$n" || exit 1
@@ -862,12 +895,11 @@ if [ -L "$c" ]; then t=$(readlink -- "$c") || exit 1; printf 'current\\t%s\\n' "
 for f in "$a/.belay/releases"/*/release.json; do
   [ -f "$f" ] || continue; d=\${f%/release.json}; printf 'record\\t%s\\t' "\${d##*/}"; tr -d '\\n' < "$f"; echo
 done
-if [ $# -gt 0 ] && docker image inspect --format . -- "$@" >/dev/null 2>&1; then echo 'images present'; fi
 echo 'state read'`;
-/** READ_STATE for the lock's `then`: app-dir `appDir`, the folder of release `id` made, asking about `refs`. */
-const readStateStep = (appDir, id, refs = []) => {
+/** READ_STATE for the lock's `then`: app-dir `appDir`, with the folder of release `id` made. */
+const readStateStep = (appDir, id) => {
     checkId(id);
-    return { script: READ_STATE, args: [appDir, id, ...refs] };
+    return { script: READ_STATE, args: [appDir, id] };
 };
 /** What READ_STATE printed (`then` of the lock), as a ReleaseState; a problem on the server is a BelayError. */
 function parseReleaseState(then, label, appDir) {
@@ -905,7 +937,6 @@ function parseReleaseState(then, label, appDir) {
         ...(current !== undefined ? { current } : {}),
         ...(previous ? { previous } : {}),
         records,
-        imagesPresent: lines.includes('images present'),
     };
 }
 /**
@@ -1037,21 +1068,33 @@ done; exit 0`;
         await this.t.exec((0,belay_dir/* shellScript */.ky)('rm -rf -- "$1"', this.dir(id)));
     }
     /**
-     * A healthy deploy's last writes, in one command: `record` (its outcome now) replaces the one written at the
-     * start, `current` points at it, and the folders of `prune` (never the record itself) are removed.
+     * A healthy deploy's last writes, as one command's step: `record` (its outcome now) replaces the one written at
+     * the start, `current` points at it, and the folders of `prune` (never the record itself) are removed. Run it
+     * with finish, or with the lock's releaseAfter; `finished` says what its result means.
      */
-    async finish(record, prune) {
+    finishStep(record, prune) {
         checkId(record.id);
         for (const id of prune)
             checkId(id);
         if (prune.includes(record.id))
             throw new Error(`release ${record.id} cannot be pruned as it finishes`);
-        const command = (0,belay_dir/* shellScript */.ky)(FINISH, this.appDir, record.id, (0,belay_dir/* uniqueToken */.xZ)(), ...prune);
-        const r = await this.t.exec(command, { stdin: `${JSON.stringify(record, null, 2)}\n` });
-        if (r.code !== 0) {
-            const why = r.stderr.trim().split('\n').pop()?.trim() || `exit ${r.code}`;
-            throw new errors/* BelayError */.oT(`Could not point current at release ${record.id} on ${this.t.label}: ${why}. ${releases_FIX}`);
-        }
+        return {
+            script: FINISH,
+            args: [this.appDir, record.id, (0,belay_dir/* uniqueToken */.xZ)(), ...prune],
+            stdin: `${JSON.stringify(record, null, 2)}\n`,
+        };
+    }
+    /** Throws when finishStep's command failed (its exit status and messages). */
+    finished(id, r) {
+        if (r.code === 0)
+            return;
+        const why = r.stderr.trim().split('\n').pop()?.trim() || `exit ${r.code}`;
+        throw new errors/* BelayError */.oT(`Could not point current at release ${id} on ${this.t.label}: ${why}. ${releases_FIX}`);
+    }
+    /** finishStep on its own. */
+    async finish(record, prune) {
+        const step = this.finishStep(record, prune);
+        this.finished(record.id, await this.t.exec((0,belay_dir/* shellScript */.ky)(step.script, ...step.args), { stdin: step.stdin }));
     }
     async writeRecord(record) {
         await this.t.upload(`${JSON.stringify(record, null, 2)}\n`, `${this.dir(record.id)}/release.json`, 0o600);
@@ -1432,12 +1475,14 @@ async function deployHost({ t, target, ledger, reconnect }, plan, id, tl, report
     // Written before the lock is taken: a cancel right after the mkdir still leaves the post step what it needs
     // (ownership is judged without the time).
     ledger.taken(target, plan.appDir, owner);
-    // Images pinned by digest that the server already has need no pull: whether it has them is asked with the lock.
+    // Images pinned by digest that the server already has need no pull: whether it has them is asked beside the
+    // lock (a look at docker, which needs no lock), and awaited only before the pull.
     const refs = plan.services.map((s) => plan.images[s]);
     const pinned = refs.length > 0 && refs.every((r) => r !== undefined && DIGEST_PINNED.test(r));
+    const present = pinned ? imagesPresent(t, refs) : Promise.resolve(false);
     // What the deploy needs to know first comes back from the command that takes the lock: the release state (and
-    // the new release's folder made), whether those images are there, and whether the Compose v2 plugin is.
-    const read = readStateStep(plan.appDir, id, pinned ? refs : []);
+    // the new release's folder made), and whether the Compose v2 plugin is there.
+    const read = readStateStep(plan.appDir, id);
     const step = { script: `${compose/* COMPOSE_PLUGIN_PROBE */.KJ}\n${read.script}`, args: read.args };
     const lock = await timed(tl, 'lock', () => takeLock(t, plan.appDir, owner, v, reporter, reconnect, step).catch((err) => {
         ledger.released(target, plan.appDir);
@@ -1466,20 +1511,30 @@ async function deployHost({ t, target, ledger, reconnect }, plan, id, tl, report
                 throw err;
             });
         }
-        if (state.imagesPresent)
+        const have = await present;
+        if (have)
             reporter.info(`the images (pinned by digest) are on ${t.label} already: no pull`);
-        const failure = await bringUp(t, stack, plan.services, plan, tl, reporter, 'new release', !state.imagesPresent);
+        const failure = await bringUp(t, stack, plan.services, plan, tl, reporter, 'new release', !have);
         if (!failure) {
             const deployed = { ...record, outcome: 'deployed', finishedAt: new Date().toISOString() };
             // The records were read under the lock this deploy still holds: they are what is on the server.
             const records = [...state.records.filter((r) => r.id !== id), deployed];
             const removed = selectPrunable(records, v.keepReleases ?? 5, [id, ...(previousId ? [previousId] : [])]);
-            await store.finish(deployed, removed.map((r) => r.id));
+            const unused = unusedImages(records.filter((r) => !removed.includes(r)), removed);
+            const prune = removed.map((r) => r.id);
+            if (!v.postDeploy && unused.length === 0) {
+                // Nothing left to do under the lock: the last writes and the unlock in one command.
+                store.finished(id, await lock.releaseAfter(store.finishStep(deployed, prune)));
+                if (await lock.release())
+                    ledger.released(target, plan.appDir);
+            }
+            else {
+                await store.finish(deployed, prune);
+            }
             for (const r of removed)
                 reporter.info(`pruned release ${r.id}`);
-            const kept = records.filter((r) => !removed.includes(r));
-            if (removed.length)
-                await removeUnusedImages(t, kept, removed, reporter);
+            if (unused.length)
+                await removeImages(t, unused, reporter);
             // A failing post-deploy fails the step, but the release it ran after is healthy and stays: no rollback.
             let hookFailed = false;
             if (v.postDeploy) {
@@ -1522,6 +1577,11 @@ async function deployHost({ t, target, ledger, reconnect }, plan, id, tl, report
             ledger.released(target, plan.appDir);
     }
 }
+/** True when every image of `refs` is on the server's docker (never throws: false when it cannot tell). */
+async function imagesPresent(t, refs) {
+    const r = await t.exec((0,command/* cmd */.HW)('docker', 'image', 'inspect', '--format', '.', '--', ...refs)).catch(() => undefined);
+    return r?.code === 0;
+}
 function takeLock(t, appDir, owner, v, reporter, reconnect, then) {
     return acquireDeployLock(t, appDir, owner, {
         reconnect,
@@ -1563,14 +1623,14 @@ async function releaseLeftLocks({ reporter, face, loaded, state }) {
     return true;
 }
 /**
- * The images of pruned releases that no kept release uses, removed from the server's docker. Only images belay
- * deployed (the refs in the records); docker itself refuses one a container still uses, which is then left.
+ * The images of pruned releases that no kept release uses: only images belay deployed (the refs in the records).
  */
-async function removeUnusedImages(t, keptRecords, pruned, reporter) {
-    const kept = new Set(keptRecords.flatMap((r) => Object.values(r.images)));
-    const unused = [...new Set(pruned.flatMap((r) => Object.values(r.images)))].filter((ref) => !kept.has(ref));
-    if (unused.length === 0)
-        return;
+function unusedImages(kept, pruned) {
+    const used = new Set(kept.flatMap((r) => Object.values(r.images)));
+    return [...new Set(pruned.flatMap((r) => Object.values(r.images)))].filter((ref) => !used.has(ref));
+}
+/** `unused` removed from the server's docker; docker itself refuses one a container still uses, which is then left. */
+async function removeImages(t, unused, reporter) {
     const r = await t.exec((0,command/* cmd */.HW)('docker', 'image', 'rm', '--', ...unused));
     const gone = unused.filter((ref) => !r.stderr.includes(ref));
     if (gone.length)
@@ -1589,9 +1649,7 @@ async function rollbackHost(t, plan, previous, failedId, tl, reporter, known) {
     reporter.warn(`rolling back to release ${previous.id} on ${t.label}`);
     // Its images ran seconds ago: when every one is still on the server, the pull is skipped.
     const refs = previous.services.map((s) => previous.images[s]);
-    const present = refs.length > 0 &&
-        refs.every(Boolean) &&
-        (await t.exec((0,command/* cmd */.HW)('docker', 'image', 'inspect', '--format', '.', '--', ...refs))).code === 0;
+    const present = refs.length > 0 && refs.every(Boolean) && (await imagesPresent(t, refs));
     const failure = await bringUp(t, stack, previous.services, plan, tl, reporter, 'rollback', !present);
     if (!failure) {
         await store.setCurrent(previous.id);

@@ -46,6 +46,17 @@ export interface HeldLock {
    * Safe to call more than once. True when the lock is no longer ours (released, or someone else's).
    */
   release(): Promise<boolean>;
+  /**
+   * `step` (shell text; `args` are its `$1` …, `stdin` its input) and then the release, in one command: a
+   * deploy's last writes and its unlock in one round trip. The lock is released whatever the step did; the
+   * step's status and messages come back. When the release itself did not happen (the command could not run,
+   * or the guard failed), the lock is still held and `release()` does it as usual.
+   */
+  releaseAfter(step: {
+    readonly script: string;
+    readonly args: readonly string[];
+    readonly stdin?: string;
+  }): Promise<{ code: number; stderr: string }>;
 }
 
 export interface AcquireOptions {
@@ -201,6 +212,19 @@ case "$o" in
   *) [ -d "$l" ] || { echo gone; exit 0; }; echo other; printf '%s\\n' "$o" ;;
 esac`;
 
+/**
+ * $1 app-dir, $2 owner prefix, $3 unique token, then the caller's step's arguments: the step (in a subshell, its
+ * stdout to stderr, its status after it), only while the lock is still ours; then RELEASE with the first three.
+ */
+const RELEASE_AFTER = `a1=$1; a2=$2; a3=$3; shift 3
+o=$(cat -- "$a1/.belay/lock/owner.json" 2>/dev/null) || o=""
+case "$o" in
+  "$a2"*) ( belay_step "$@" ) 1>&2; printf '\\nbelay-step-exit=%s\\n' "$?" >&2 ;;
+  *) printf '\\nbelay-step-exit=lost\\n' >&2 ;;
+esac
+set -- "$a1" "$a2" "$a3"
+${RELEASE}`;
+
 const lockPath = (appDir: string): string => `${belayDir(appDir)}/lock`;
 const FIX = 'Check that the SSH user can write to app-dir.';
 
@@ -275,7 +299,11 @@ async function releaseLock(
   owner: LockOwner,
 ): Promise<{ released: boolean; other?: { owner: LockOwner | undefined } }> {
   const command = shellScript(RELEASE, appDir, ownerPrefix(owner), uniqueToken());
-  const r = await runChecked(t, `release the deploy lock in ${appDir}`, command, FIX);
+  return releaseVerdict(await runChecked(t, `release the deploy lock in ${appDir}`, command, FIX));
+}
+
+/** What RELEASE printed: released, someone else's (and whose), or gone. */
+function releaseVerdict(r: ExecResult): { released: boolean; other?: { owner: LockOwner | undefined } } {
   const [verdict = '', ...rest] = r.stdout.split('\n');
   if (verdict === 'released') return { released: true };
   if (verdict === 'other') return { released: false, other: { owner: parseOwner(rest.join('\n').trim()) } };
@@ -289,8 +317,7 @@ function heldLock(
   { warn, reconnect }: Pick<AcquireOptions, 'warn' | 'reconnect'>,
 ): HeldLock {
   let done = false;
-  const attempt = async (on: Transport) => {
-    const result = await releaseLock(on, appDir, owner);
+  const settle = (result: { other?: { owner: LockOwner | undefined } }) => {
     done = true;
     if (result.other) {
       warn(
@@ -299,9 +326,27 @@ function heldLock(
       );
     }
   };
+  const attempt = async (on: Transport) => settle(await releaseLock(on, appDir, owner));
   return {
     owner,
     then,
+    async releaseAfter(step) {
+      if (done) throw new Error('releaseAfter: the lock was released already');
+      const script = `belay_step() {\n${step.script}\n}\n${RELEASE_AFTER}`;
+      const command = shellScript(script, appDir, ownerPrefix(owner), uniqueToken(), ...step.args);
+      const r = await t.exec(command, step.stdin !== undefined ? { stdin: step.stdin } : {});
+      const marker = /\nbelay-step-exit=(\d+|lost)\n/.exec(r.stderr);
+      // The release ran (and said what it found) only when the command got through it.
+      if (marker && r.code === 0) settle(releaseVerdict(r));
+      if (marker?.[1] === 'lost') {
+        const lost = `the deploy lock on ${t.label} is no longer this deploy's (broken as stale by another), so the step did not run`;
+        return { code: -1, stderr: lost };
+      }
+      const stderr = marker
+        ? r.stderr.slice(0, marker.index) + r.stderr.slice(marker.index + marker[0].length)
+        : r.stderr;
+      return { code: marker ? Number(marker[1]) : r.code, stderr };
+    },
     async release() {
       if (done) return true;
       try {

@@ -143,10 +143,9 @@ mv -T -f -- ".current-$3" current || { rm -f -- ".current-$3"; exit 1; }`;
 
 /**
  * What a deploy reads first, as the step run under the deploy lock the moment it is taken (AcquireOptions.then):
- * `.belay/releases` made, the `current` pointer, every record, and whether the images given are all on the
- * server already; and the new release's folder made (before the records are read, so it is not among them).
- * $1 app-dir, $2 the new release's id, then image refs (none: not asked). Lines: `current\t<target>`,
- * `record\t<folder>\t<record on one line>`, `images present`, and `state read` last.
+ * `.belay/releases` made, the new release's folder made (before the records are read, so it is not among them),
+ * the `current` pointer and every record. $1 app-dir, $2 the new release's id. Lines: `current\t<target>`,
+ * `record\t<folder>\t<record on one line>`, and `state read` last.
  */
 const READ_STATE = `a="$1"; n="$2"; shift 2
 umask 077; mkdir -p -- "$a/.belay/releases" && mkdir -- "$a/.belay/releases/$n" || exit 1
@@ -155,7 +154,6 @@ if [ -L "$c" ]; then t=$(readlink -- "$c") || exit 1; printf 'current\\t%s\\n' "
 for f in "$a/.belay/releases"/*/release.json; do
   [ -f "$f" ] || continue; d=\${f%/release.json}; printf 'record\\t%s\\t' "\${d##*/}"; tr -d '\\n' < "$f"; echo
 done
-if [ $# -gt 0 ] && docker image inspect --format . -- "$@" >/dev/null 2>&1; then echo 'images present'; fi
 echo 'state read'`;
 
 /** A deploy's view of the releases on a server, read under its lock. */
@@ -166,14 +164,12 @@ export interface ReleaseState {
   readonly previous?: ReleaseRecord;
   /** Every readable record, oldest first. */
   readonly records: readonly ReleaseRecord[];
-  /** True when images were asked about and every one is on the server. */
-  readonly imagesPresent: boolean;
 }
 
-/** READ_STATE for the lock's `then`: app-dir `appDir`, the folder of release `id` made, asking about `refs`. */
-export const readStateStep = (appDir: string, id: string, refs: readonly string[] = []) => {
+/** READ_STATE for the lock's `then`: app-dir `appDir`, with the folder of release `id` made. */
+export const readStateStep = (appDir: string, id: string) => {
   checkId(id);
-  return { script: READ_STATE, args: [appDir, id, ...refs] };
+  return { script: READ_STATE, args: [appDir, id] };
 };
 
 /** What READ_STATE printed (`then` of the lock), as a ReleaseState; a problem on the server is a BelayError. */
@@ -217,7 +213,6 @@ export function parseReleaseState(
     ...(current !== undefined ? { current } : {}),
     ...(previous ? { previous } : {}),
     records,
-    imagesPresent: lines.includes('images present'),
   };
 }
 
@@ -368,19 +363,32 @@ done; exit 0`;
   }
 
   /**
-   * A healthy deploy's last writes, in one command: `record` (its outcome now) replaces the one written at the
-   * start, `current` points at it, and the folders of `prune` (never the record itself) are removed.
+   * A healthy deploy's last writes, as one command's step: `record` (its outcome now) replaces the one written at
+   * the start, `current` points at it, and the folders of `prune` (never the record itself) are removed. Run it
+   * with finish, or with the lock's releaseAfter; `finished` says what its result means.
    */
-  async finish(record: ReleaseRecord, prune: readonly string[]): Promise<void> {
+  finishStep(record: ReleaseRecord, prune: readonly string[]) {
     checkId(record.id);
     for (const id of prune) checkId(id);
     if (prune.includes(record.id)) throw new Error(`release ${record.id} cannot be pruned as it finishes`);
-    const command = shellScript(FINISH, this.appDir, record.id, uniqueToken(), ...prune);
-    const r = await this.t.exec(command, { stdin: `${JSON.stringify(record, null, 2)}\n` });
-    if (r.code !== 0) {
-      const why = r.stderr.trim().split('\n').pop()?.trim() || `exit ${r.code}`;
-      throw new BelayError(`Could not point current at release ${record.id} on ${this.t.label}: ${why}. ${FIX}`);
-    }
+    return {
+      script: FINISH,
+      args: [this.appDir, record.id, uniqueToken(), ...prune],
+      stdin: `${JSON.stringify(record, null, 2)}\n`,
+    };
+  }
+
+  /** Throws when finishStep's command failed (its exit status and messages). */
+  finished(id: string, r: { readonly code: number; readonly stderr: string }): void {
+    if (r.code === 0) return;
+    const why = r.stderr.trim().split('\n').pop()?.trim() || `exit ${r.code}`;
+    throw new BelayError(`Could not point current at release ${id} on ${this.t.label}: ${why}. ${FIX}`);
+  }
+
+  /** finishStep on its own. */
+  async finish(record: ReleaseRecord, prune: readonly string[]): Promise<void> {
+    const step = this.finishStep(record, prune);
+    this.finished(record.id, await this.t.exec(shellScript(step.script, ...step.args), { stdin: step.stdin }));
   }
 
   private async writeRecord(record: ReleaseRecord): Promise<void> {

@@ -471,12 +471,14 @@ async function deployHost(
   // Written before the lock is taken: a cancel right after the mkdir still leaves the post step what it needs
   // (ownership is judged without the time).
   ledger.taken(target, plan.appDir, owner);
-  // Images pinned by digest that the server already has need no pull: whether it has them is asked with the lock.
+  // Images pinned by digest that the server already has need no pull: whether it has them is asked beside the
+  // lock (a look at docker, which needs no lock), and awaited only before the pull.
   const refs = plan.services.map((s) => plan.images[s]);
   const pinned = refs.length > 0 && refs.every((r) => r !== undefined && DIGEST_PINNED.test(r));
+  const present = pinned ? imagesPresent(t, refs as string[]) : Promise.resolve(false);
   // What the deploy needs to know first comes back from the command that takes the lock: the release state (and
-  // the new release's folder made), whether those images are there, and whether the Compose v2 plugin is.
-  const read = readStateStep(plan.appDir, id, pinned ? (refs as string[]) : []);
+  // the new release's folder made), and whether the Compose v2 plugin is there.
+  const read = readStateStep(plan.appDir, id);
   const step = { script: `${COMPOSE_PLUGIN_PROBE}\n${read.script}`, args: read.args };
   const lock = await timed(tl, 'lock', () =>
     takeLock(t, plan.appDir, owner, v, reporter, reconnect, step).catch((err: unknown) => {
@@ -509,20 +511,28 @@ async function deployHost(
       );
     }
 
-    if (state.imagesPresent) reporter.info(`the images (pinned by digest) are on ${t.label} already: no pull`);
-    const failure = await bringUp(t, stack, plan.services, plan, tl, reporter, 'new release', !state.imagesPresent);
+    const have = await present;
+    if (have) reporter.info(`the images (pinned by digest) are on ${t.label} already: no pull`);
+    const failure = await bringUp(t, stack, plan.services, plan, tl, reporter, 'new release', !have);
     if (!failure) {
       const deployed: ReleaseRecord = { ...record, outcome: 'deployed', finishedAt: new Date().toISOString() };
       // The records were read under the lock this deploy still holds: they are what is on the server.
       const records = [...state.records.filter((r) => r.id !== id), deployed];
       const removed = selectPrunable(records, v.keepReleases ?? 5, [id, ...(previousId ? [previousId] : [])]);
-      await store.finish(
-        deployed,
-        removed.map((r) => r.id),
+      const unused = unusedImages(
+        records.filter((r) => !removed.includes(r)),
+        removed,
       );
+      const prune = removed.map((r) => r.id);
+      if (!v.postDeploy && unused.length === 0) {
+        // Nothing left to do under the lock: the last writes and the unlock in one command.
+        store.finished(id, await lock.releaseAfter(store.finishStep(deployed, prune)));
+        if (await lock.release()) ledger.released(target, plan.appDir);
+      } else {
+        await store.finish(deployed, prune);
+      }
       for (const r of removed) reporter.info(`pruned release ${r.id}`);
-      const kept = records.filter((r) => !removed.includes(r));
-      if (removed.length) await removeUnusedImages(t, kept, removed, reporter);
+      if (unused.length) await removeImages(t, unused, reporter);
       // A failing post-deploy fails the step, but the release it ran after is healthy and stays: no rollback.
       let hookFailed = false;
       if (v.postDeploy) {
@@ -568,6 +578,12 @@ async function deployHost(
   } finally {
     if (await lock.release()) ledger.released(target, plan.appDir);
   }
+}
+
+/** True when every image of `refs` is on the server's docker (never throws: false when it cannot tell). */
+async function imagesPresent(t: Transport, refs: readonly string[]): Promise<boolean> {
+  const r = await t.exec(cmd('docker', 'image', 'inspect', '--format', '.', '--', ...refs)).catch(() => undefined);
+  return r?.code === 0;
 }
 
 function takeLock(
@@ -623,18 +639,15 @@ export async function releaseLeftLocks({ reporter, face, loaded, state }: RunCon
 }
 
 /**
- * The images of pruned releases that no kept release uses, removed from the server's docker. Only images belay
- * deployed (the refs in the records); docker itself refuses one a container still uses, which is then left.
+ * The images of pruned releases that no kept release uses: only images belay deployed (the refs in the records).
  */
-async function removeUnusedImages(
-  t: Transport,
-  keptRecords: readonly ReleaseRecord[],
-  pruned: readonly ReleaseRecord[],
-  reporter: Reporter,
-): Promise<void> {
-  const kept = new Set(keptRecords.flatMap((r) => Object.values(r.images)));
-  const unused = [...new Set(pruned.flatMap((r) => Object.values(r.images)))].filter((ref) => !kept.has(ref));
-  if (unused.length === 0) return;
+function unusedImages(kept: readonly ReleaseRecord[], pruned: readonly ReleaseRecord[]): string[] {
+  const used = new Set(kept.flatMap((r) => Object.values(r.images)));
+  return [...new Set(pruned.flatMap((r) => Object.values(r.images)))].filter((ref) => !used.has(ref));
+}
+
+/** `unused` removed from the server's docker; docker itself refuses one a container still uses, which is then left. */
+async function removeImages(t: Transport, unused: readonly string[], reporter: Reporter): Promise<void> {
   const r = await t.exec(cmd('docker', 'image', 'rm', '--', ...unused));
   const gone = unused.filter((ref) => !r.stderr.includes(ref));
   if (gone.length) reporter.info(`removed ${gone.length} image(s) no kept release uses: ${gone.join(', ')}`);
@@ -660,10 +673,7 @@ async function rollbackHost(
   reporter.warn(`rolling back to release ${previous.id} on ${t.label}`);
   // Its images ran seconds ago: when every one is still on the server, the pull is skipped.
   const refs = previous.services.map((s) => previous.images[s]);
-  const present =
-    refs.length > 0 &&
-    refs.every(Boolean) &&
-    (await t.exec(cmd('docker', 'image', 'inspect', '--format', '.', '--', ...(refs as string[])))).code === 0;
+  const present = refs.length > 0 && refs.every(Boolean) && (await imagesPresent(t, refs as string[]));
   const failure = await bringUp(t, stack, previous.services, plan, tl, reporter, 'rollback', !present);
   if (!failure) {
     await store.setCurrent(previous.id);

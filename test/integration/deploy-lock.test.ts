@@ -389,6 +389,41 @@ describe("the caller's step, run in the command that takes the lock", () => {
   });
 });
 
+describe('releaseAfter: a last step and the release in one command', () => {
+  const step = {
+    script: 'cat > "$1/written"; echo "said on stdout"; echo "said on stderr" >&2; exit "$2"',
+    args: [] as string[],
+  };
+
+  test('the step runs with its arguments and input, and the lock is released whatever its status', async () => {
+    for (const status of ['0', '7']) {
+      const appDir = dirs.make(`after-${status}`);
+      const lock = await acquireDeployLock(a, appDir, owner('me'), recorder().options);
+      const r = await lock.releaseAfter({ ...step, args: [appDir, status], stdin: 'the record\n' });
+      expect(r.code).toBe(Number(status));
+      expect(r.stderr).toBe('said on stdout\nsaid on stderr\n');
+      expect(readFileSync(join(appDir, 'written'), 'utf8')).toBe('the record\n');
+      expect(existsSync(lockDir(appDir))).toBe(false);
+      expect(await lock.release()).toBe(true); // already done: no second command
+    }
+  });
+
+  test('a lock broken and taken by another meanwhile: the step does not run, and that lock stays', async () => {
+    const appDir = dirs.make('after-lost');
+    const rec = recorder();
+    const mine = await acquireDeployLock(a, appDir, owner('slow'), rec.options);
+    rmSync(lockDir(appDir), { recursive: true });
+    const theirs = await acquireDeployLock(b, appDir, owner('other'), recorder().options);
+    const r = await mine.releaseAfter({ ...step, args: [appDir, '0'], stdin: 'x' });
+    expect(r.code).toBe(-1);
+    expect(r.stderr).toContain('no longer this deploy');
+    expect(existsSync(join(appDir, 'written'))).toBe(false);
+    expect(ownerOnDisk(appDir)).toEqual(theirs.owner);
+    expect(rec.warnings.join('\n')).toContain('was no longer ours at the end');
+    await theirs.release();
+  });
+});
+
 test('a connection dropped while holding the lock leaves it; a later deploy breaks it once stale', async () => {
   const appDir = dirs.make('dropped');
   const sshd = await startSshd();

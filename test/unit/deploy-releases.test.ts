@@ -101,18 +101,15 @@ describe('the release state read with the lock', () => {
   const then = (...lines: string[]) => ({ code: 0, stdout: lines.join('\n'), stderr: '' });
   const parse = (t: ReturnType<typeof then>) => parseReleaseState(t, 'deploy@vps:22', '/opt/shop');
 
-  it('gives current, its record as previous, every record oldest first, and whether the images are there', () => {
-    const state = parse(
-      then('compose plugin', 'current\treleases/r02', line(at(5)), line(at(2)), 'images present', 'state read', ''),
-    );
+  it('gives current, its record as previous, and every record oldest first, among other lines', () => {
+    const state = parse(then('compose plugin', 'current\treleases/r02', line(at(5)), line(at(2)), 'state read', ''));
     expect(state.current).toBe('r02');
     expect(state.previous?.id).toBe('r02');
     expect(ids(state.records)).toEqual(['r02', 'r05']);
-    expect(state.imagesPresent).toBe(true);
   });
 
-  it('a first deploy: no pointer, no records, images not asked', () => {
-    expect(parse(then('state read'))).toEqual({ records: [], imagesPresent: false });
+  it('a first deploy: no pointer, no records', () => {
+    expect(parse(then('state read'))).toEqual({ records: [] });
   });
 
   it('a pointer to a folder without a record leaves no previous; records in the wrong folder are skipped', () => {
