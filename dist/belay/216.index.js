@@ -256,7 +256,7 @@ async function runRelease(ctx) {
     if (!v.host)
         throw (0,_config_layers_js__WEBPACK_IMPORTED_MODULE_3__/* .missing */ .LO)('host', face);
     // Loaded, not imported: deploy's code is then one chunk of the bundle that both deploy and release load.
-    const { checkConfirmation, planDeploy } = await Promise.all(/* import() */[__webpack_require__.e(815), __webpack_require__.e(487), __webpack_require__.e(49), __webpack_require__.e(931), __webpack_require__.e(759)]).then(__webpack_require__.bind(__webpack_require__, 1759));
+    const { checkConfirmation, planDeploy } = await Promise.all(/* import() */[__webpack_require__.e(487), __webpack_require__.e(49), __webpack_require__.e(931), __webpack_require__.e(759)]).then(__webpack_require__.bind(__webpack_require__, 1759));
     checkConfirmation(v);
     const stages = releaseStages(v, cwd);
     // Everything deploy will refuse is refused now, before a stage changes anything.
@@ -316,17 +316,17 @@ async function runStage(stage, ctx, values, reporter) {
         case 'build':
             return (await __webpack_require__.e(/* import() */ 531).then(__webpack_require__.bind(__webpack_require__, 5560))).runBuild(at);
         case 'backup':
-            return (await Promise.all(/* import() */[__webpack_require__.e(815), __webpack_require__.e(487), __webpack_require__.e(849), __webpack_require__.e(49), __webpack_require__.e(760), __webpack_require__.e(825)]).then(__webpack_require__.bind(__webpack_require__, 1206))).runBackup({
+            return (await Promise.all(/* import() */[__webpack_require__.e(487), __webpack_require__.e(849), __webpack_require__.e(49), __webpack_require__.e(760), __webpack_require__.e(825)]).then(__webpack_require__.bind(__webpack_require__, 1206))).runBackup({
                 ...at,
                 loaded: { ...at.loaded, values: { ...values, label: values.label ?? preDeployLabel(ctx.cwd) } },
             });
         case 'migrate':
-            return (await Promise.all(/* import() */[__webpack_require__.e(815), __webpack_require__.e(487), __webpack_require__.e(849), __webpack_require__.e(49), __webpack_require__.e(579)]).then(__webpack_require__.bind(__webpack_require__, 1579))).runMigrate({
+            return (await Promise.all(/* import() */[__webpack_require__.e(487), __webpack_require__.e(849), __webpack_require__.e(49), __webpack_require__.e(579)]).then(__webpack_require__.bind(__webpack_require__, 1579))).runMigrate({
                 ...at,
                 loaded: { ...at.loaded, values: { ...values, mode: 'apply' } },
             });
         case 'deploy':
-            return (await Promise.all(/* import() */[__webpack_require__.e(815), __webpack_require__.e(487), __webpack_require__.e(49), __webpack_require__.e(931), __webpack_require__.e(759)]).then(__webpack_require__.bind(__webpack_require__, 1759))).runDeploy(at);
+            return (await Promise.all(/* import() */[__webpack_require__.e(487), __webpack_require__.e(49), __webpack_require__.e(931), __webpack_require__.e(759)]).then(__webpack_require__.bind(__webpack_require__, 1759))).runDeploy(at);
     }
 }
 /** What a stage hands to the ones after it. */

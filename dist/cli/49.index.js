@@ -12,13 +12,13 @@ export const modules = {
 /* harmony export */   X: () => (/* binding */ resolveConnection)
 /* harmony export */ });
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(4296);
-/* harmony import */ var _load_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(1036);
+/* harmony import */ var _layers_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(1978);
 /** From validated inputs to what the SSH transport needs: targets and connection options. */
 
 
 function resolveConnection(values, face) {
     if (!values.host)
-        throw (0,_load_js__WEBPACK_IMPORTED_MODULE_1__.missing)('host', face);
+        throw (0,_layers_js__WEBPACK_IMPORTED_MODULE_1__/* .missing */ .LO)('host', face);
     const port = values.port ?? 22;
     const targets = values.host.map((h) => {
         const user = h.user ?? values.user;
@@ -53,103 +53,6 @@ function resolveConnection(values, face) {
             commandTimeoutMs: values.commandTimeout ?? 30 * 60_000,
         },
     };
-}
-
-
-/***/ }),
-
-/***/ 1036:
-/***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
-
-__webpack_require__.r(__webpack_exports__);
-/* harmony export */ __webpack_require__.d(__webpack_exports__, {
-/* harmony export */   configFileExists: () => (/* reexport safe */ _layers_js__WEBPACK_IMPORTED_MODULE_4__.configFileExists),
-/* harmony export */   loadConfig: () => (/* binding */ loadConfig),
-/* harmony export */   missing: () => (/* reexport safe */ _layers_js__WEBPACK_IMPORTED_MODULE_4__.LO),
-/* harmony export */   readConfigFile: () => (/* binding */ readConfigFile)
-/* harmony export */ });
-/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(3024);
-/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__webpack_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_0__);
-/* harmony import */ var yaml__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(8815);
-/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(4296);
-/* harmony import */ var _inputs_js__WEBPACK_IMPORTED_MODULE_3__ = __webpack_require__(4442);
-/* harmony import */ var _layers_js__WEBPACK_IMPORTED_MODULE_4__ = __webpack_require__(1978);
-/**
- * The configuration of a run: the layers (layers.ts) over the belay.yml, which this module reads. Only this module
- * imports the YAML parser, and the engine loads it only when there is a belay.yml to read.
- */
-
-
-
-
-
-
-/**
- * Every layer, belay.yml included, resolved and parsed for one command: what a capability receives as `loaded`.
- */
-function loadConfig(command, sources) {
-    return (0,_layers_js__WEBPACK_IMPORTED_MODULE_4__.loadLayers)(command, sources, readConfigFile);
-}
-/** Reads and checks the belay.yml at `path` (which exists): its top level and its `environments:` sections. */
-function readConfigFile(path) {
-    const lines = new yaml__WEBPACK_IMPORTED_MODULE_1__/* .LineCounter */ .HN();
-    const doc = (0,yaml__WEBPACK_IMPORTED_MODULE_1__/* .parseDocument */ .Tp)((0,node_fs__WEBPACK_IMPORTED_MODULE_0__.readFileSync)(path, 'utf8'), { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
-    const lineOf = (node) => {
-        const range = node && 'range' in node ? node.range : node && 'key' in node ? node.key?.range : undefined;
-        return range ? lines.linePos(range[0]).line : 0;
-    };
-    if (doc.errors.length > 0) {
-        const e = doc.errors[0];
-        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .BelayError */ .oT(`${path}:${lines.linePos(e.pos[0]).line}: not valid YAML (${e.message.split('\n')[0]}). Fix the file.`);
-    }
-    if (doc.contents === null)
-        return { path, top: new Map(), environments: new Map() };
-    if (!(0,yaml__WEBPACK_IMPORTED_MODULE_1__/* .isMap */ .jh)(doc.contents))
-        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .BelayError */ .oT(`${path}:1: expected a map of settings at the top level. See the README for the format.`);
-    const environments = new Map();
-    const top = readSection(doc.contents, path, lineOf, (keyName, pair) => {
-        if (keyName !== 'environments')
-            return false;
-        if (!(0,yaml__WEBPACK_IMPORTED_MODULE_1__/* .isMap */ .jh)(pair.value))
-            throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .BelayError */ .oT(`${path}:${lineOf(pair)}: environments must be a map of names to settings, like staging: {host: ...}.`);
-        for (const envPair of pair.value.items) {
-            const envName = String((0,yaml__WEBPACK_IMPORTED_MODULE_1__/* .isScalar */ .jn)(envPair.key) ? envPair.key.value : envPair.key);
-            if (!(0,yaml__WEBPACK_IMPORTED_MODULE_1__/* .isMap */ .jh)(envPair.value))
-                throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .BelayError */ .oT(`${path}:${lineOf(envPair)}: environments.${envName} must be a map of settings.`);
-            environments.set(envName, readSection(envPair.value, path, lineOf, () => false));
-        }
-        return true;
-    });
-    return { path, top, environments };
-}
-function readSection(map, path, lineOf, special) {
-    const out = new Map();
-    for (const pair of map.items) {
-        const key = String((0,yaml__WEBPACK_IMPORTED_MODULE_1__/* .isScalar */ .jn)(pair.key) ? pair.key.value : pair.key);
-        if (special(key, pair))
-            continue;
-        const inputKey = _inputs_js__WEBPACK_IMPORTED_MODULE_3__/* .KEY_BY_NAME */ .GJ.get(key);
-        if (!inputKey || ('notInFile' in _inputs_js__WEBPACK_IMPORTED_MODULE_3__/* .INPUTS */ .mc[inputKey] && _inputs_js__WEBPACK_IMPORTED_MODULE_3__/* .INPUTS */ .mc[inputKey].notInFile)) {
-            throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .BelayError */ .oT(`${path}:${lineOf(pair)}: unknown key "${key}"${suggest(key)}. Remove it or fix its name.`);
-        }
-        out.set(key, { raw: yamlValueToText(pair.value), line: lineOf(pair) });
-    }
-    return out;
-}
-/** belay.yml allows natural YAML: numbers, booleans, lists (joined by newlines) and maps (as JSON, for expect-json). */
-function yamlValueToText(node) {
-    if (node === null)
-        return '';
-    if ((0,yaml__WEBPACK_IMPORTED_MODULE_1__/* .isScalar */ .jn)(node))
-        return node.value === null ? '' : String(node.value);
-    if ((0,yaml__WEBPACK_IMPORTED_MODULE_1__/* .isSeq */ .oP)(node))
-        return node.items.map((n) => yamlValueToText(n)).join('\n');
-    return JSON.stringify(node.toJSON());
-}
-function suggest(key) {
-    const names = [..._inputs_js__WEBPACK_IMPORTED_MODULE_3__/* .KEY_BY_NAME */ .GJ.keys(), 'environments'];
-    const close = names.find((n) => n.startsWith(key.slice(0, 4)) || key.startsWith(n));
-    return close ? ` (did you mean "${close}"?)` : '';
 }
 
 

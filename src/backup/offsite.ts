@@ -14,7 +14,7 @@ import { ReadableStream } from 'node:stream/web';
 
 import { resolveConnection } from '../config/connection.js';
 import type { Values } from '../config/inputs.js';
-import type { Face } from '../config/load.js';
+import type { Face } from '../config/layers.js';
 import { formatSize } from '../core/duration.js';
 import { BelayError, InputError } from '../core/errors.js';
 import { hostLabel } from '../core/hosts.js';

@@ -3,7 +3,7 @@
  * and a PostgreSQL session through that connection (plus where pg_dump / pg_restore run for that database).
  */
 import { resolveConnection } from '../config/connection.js';
-import type { Face } from '../config/load.js';
+import type { Face } from '../config/layers.js';
 import type { Values } from '../config/inputs.js';
 import { connectPostgres } from '../database/connect.js';
 import { databaseAddress, databaseInputs, forwardedUrl } from '../database/reach.js';

@@ -2,7 +2,7 @@
 import { InputError } from '../core/errors.js';
 import type { ConnectionOptions, HostTarget } from '../transport/types.js';
 import type { Values } from './inputs.js';
-import { missing, type Face } from './load.js';
+import { missing, type Face } from './layers.js';
 
 export interface Connection {
   readonly targets: readonly HostTarget[];

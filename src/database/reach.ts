@@ -5,7 +5,7 @@
  * connection, never in an argv.
  */
 import { resolveConnection } from '../config/connection.js';
-import type { Face } from '../config/load.js';
+import type { Face } from '../config/layers.js';
 import { missing } from '../config/layers.js';
 import type { Values } from '../config/inputs.js';
 import { InputError } from '../core/errors.js';
