@@ -26,8 +26,9 @@
  * Reading the figures: pgbench's rows compress about 55:1 (1 GB of tables, a 19 MiB dump), so pg_dump gets through
  * them in about 3 s here; belay's fixed cost per run (Node, SSH setup, the checks) weighs more against that than
  * against a real database of the same size, whose dump spends far longer compressing. Counting 7 million rows
- * exactly costs about 0.35 s of CPU, which on a machine whose two CPUs pg_dump and other work already keep busy
- * turns into wall time. Other work on the machine makes single rounds swing by ±30%, which is why each round's
+ * exactly costs about 0.6 s of the database's CPU (reading the table; walking its primary key costs 0.9 s), which
+ * on this machine's two CPUs turns into about 0.25-0.4 s more for pg_dump whether the counts run at once or paced
+ * (measured both ways), since the two share one core's caches. Other work on the machine makes single rounds swing by ±30%, which is why each round's
  * ratio and the machine's busy share are shown.
  *
  * Run: npx tsx bench/backup.ts   (BELAY_BENCH_SCALE=70 pgbench scale, ~1 GB, e.g. 5 for a quick run;
@@ -569,7 +570,8 @@ try {
       [
         ...['-X', '-q', '-h', db!.address(), '-U', dbUser, '-d', database, '-c'],
         'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET LOCAL max_parallel_workers_per_gather = 0; ' +
-          'SELECT count(*) FROM pgbench_accounts; SELECT count(*) FROM pgbench_branches; ' +
+          'SET LOCAL jit = off; SET LOCAL enable_indexscan = off; SET LOCAL enable_indexonlyscan = off; ' +
+          'SET LOCAL enable_bitmapscan = off; SELECT count(*) FROM pgbench_accounts; SELECT count(*) FROM pgbench_branches; ' +
           'SELECT count(*) FROM pgbench_history; SELECT count(*) FROM pgbench_tellers; COMMIT',
       ],
       'count(*)',
