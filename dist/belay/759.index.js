@@ -120,6 +120,21 @@ function provenance(env = process.env) {
 
 /***/ }),
 
+/***/ 2831:
+/***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
+
+/* harmony export */ __webpack_require__.d(__webpack_exports__, {
+/* harmony export */   C: () => (/* binding */ byCodeUnits)
+/* harmony export */ });
+/**
+ * Plain code-unit order for strings: the same on every machine and locale, and free to call. `localeCompare`
+ * differs by locale, and its first call builds an ICU collator (about 8 ms of a CLI run's start).
+ */
+const byCodeUnits = (a, b) => (a < b ? -1 : a > b ? 1 : 0);
+
+
+/***/ }),
+
 /***/ 5003:
 /***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
 
@@ -327,6 +342,8 @@ var belay_dir = __webpack_require__(6755);
 var schemas = __webpack_require__(8816);
 // EXTERNAL MODULE: ./src/backup/manifest.ts
 var manifest = __webpack_require__(8726);
+// EXTERNAL MODULE: ./src/core/order.ts
+var order = __webpack_require__(2831);
 ;// CONCATENATED MODULE: ./src/deploy/releases.ts
 /**
  * Release records on the server, Capistrano style: `<app-dir>/.belay/releases/<id>/` holds what a deploy shipped
@@ -334,6 +351,7 @@ var manifest = __webpack_require__(8726);
  * is a symlink to `releases/<id>`, switched by renaming a new symlink over it, so a reader sees the old release or
  * the new one, never none. All of it is written under umask 077: env files hold the app's secrets.
  */
+
 
 
 
@@ -403,7 +421,7 @@ function parseRecordLines(text) {
     }
     return records.sort(oldestFirst);
 }
-const oldestFirst = (a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id);
+const oldestFirst = (a, b) => (0,order/* byCodeUnits */.C)(a.createdAt, b.createdAt) || (0,order/* byCodeUnits */.C)(a.id, b.id);
 /**
  * Which releases `prune` removes: all but the newest `keep` (by time) and those in `protect`; oldest first.
  */
@@ -1361,8 +1379,9 @@ async function runReleases({ reporter, face, loaded }) {
     }
 }
 /**
- * `belay rollback [--release <id>]`: to the release before the current one, or a named one. Its images are pulled
- * (present or pullable) before anything running is touched; then the same up and health gate as a deploy.
+ * `belay rollback [--release <id>]`: to the release before the current one, or a named one. Its images must be
+ * present (pinned by digest and on the server) or pullable (pulled) before anything running is touched; then the
+ * same up and health gate as a deploy.
  */
 async function runRollback({ reporter, face, loaded }) {
     const v = loaded.values;
@@ -1413,11 +1432,20 @@ async function runRollback({ reporter, face, loaded }) {
             });
             try {
                 const stack = stackOf(to, store, cli, appDir);
-                const pulled = await t.exec((0,compose/* compose */.Zz)(stack, 'pull', '--quiet', ...to.services));
-                if (pulled.code !== 0) {
-                    throw new errors/* BelayError */.oT(`The images of ${to.id} cannot be pulled on ${t.label} (${lastLine(pulled.stderr)}): nothing was changed.`);
+                // Present or pullable, before anything running is touched: images pinned by digest that the server has
+                // are used as they are (so a rollback works while the registry is down); anything else is pulled.
+                const refs = to.services.map((s) => to.images[s]);
+                const pinned = refs.length > 0 && refs.every((r) => r !== undefined && DIGEST_PINNED.test(r));
+                if (pinned && (await imagesPresent(t, refs))) {
+                    reporter.info(`the images of ${to.id} (pinned by digest) are on ${t.label} already: no pull`);
                 }
-                const failure = await bringUp(t, stack, to.services, check, tl, reporter, `rollback to ${to.id}`);
+                else {
+                    const pulled = await timed(tl, `pull (rollback to ${to.id})`, () => t.exec((0,compose/* compose */.Zz)(stack, 'pull', '--quiet', ...to.services)));
+                    if (pulled.code !== 0) {
+                        throw new errors/* BelayError */.oT(`The images of ${to.id} cannot be pulled on ${t.label} (${lastLine(pulled.stderr)}): nothing was changed.`);
+                    }
+                }
+                const failure = await bringUp(t, stack, to.services, check, tl, reporter, `rollback to ${to.id}`, false);
                 if (failure) {
                     await showFailure(t, stack, to.services, reporter);
                     reporter.error(`Release ${to.id} is not healthy on ${t.label}: ${failure}.`);

@@ -233,11 +233,13 @@ const lastLine = (text) => text
 /* harmony export */   dX: () => (/* binding */ applyRetention)
 /* harmony export */ });
 /* unused harmony export isoWeek */
+/* harmony import */ var _core_order_js__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(2831);
 /**
  * Which backups to keep. A backup is kept when any rule keeps it (the union, as restic and borg do), and the
  * newest backup is always kept whatever the rules say. Pure: the caller lists belay's own backups of one app and
  * database and deletes what this returns, only after a new backup succeeded.
  */
+
 /** The rules from the keep-* inputs, with their defaults. */
 function retentionRules(v) {
     return {
@@ -249,7 +251,7 @@ function retentionRules(v) {
     };
 }
 function applyRetention(backups, rules, now) {
-    const newestFirst = [...backups].sort((a, b) => time(b) - time(a) || b.id.localeCompare(a.id));
+    const newestFirst = [...backups].sort((a, b) => time(b) - time(a) || (0,_core_order_js__WEBPACK_IMPORTED_MODULE_0__/* .byCodeUnits */ .C)(b.id, a.id));
     const reasons = new Map();
     const keep = (b, reason) => reasons.set(b, [...(reasons.get(b) ?? []), reason]);
     if (newestFirst[0])
@@ -308,6 +310,7 @@ function isoWeek(d) {
 /* harmony export */   sqliteName: () => (/* binding */ sqliteName)
 /* harmony export */ });
 /* harmony import */ var _core_command_js__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(6102);
+/* harmony import */ var _core_order_js__WEBPACK_IMPORTED_MODULE_5__ = __webpack_require__(2831);
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(4296);
 /* harmony import */ var _database_reach_js__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(5570);
 /* harmony import */ var _server_docker_js__WEBPACK_IMPORTED_MODULE_3__ = __webpack_require__(3312);
@@ -321,6 +324,7 @@ function isoWeek(d) {
  * ever names files there that it named itself (`<id>.sqlite.partial`, in a directory it `cd`s into through a
  * quoted argument). The database path the user gave is an ordinary argv word.
  */
+
 
 
 
@@ -404,7 +408,7 @@ async function checkSqliteFile(t, place, path) {
         const tab = line.lastIndexOf('\t');
         return { name: line.slice(0, tab), rows: Number(line.slice(tab + 1)) };
     })
-        .sort((a, b) => a.name.localeCompare(b.name));
+        .sort((a, b) => (0,_core_order_js__WEBPACK_IMPORTED_MODULE_5__/* .byCodeUnits */ .C)(a.name, b.name));
 }
 function inPlace(place, argv) {
     return place.kind === 'container'
@@ -423,14 +427,16 @@ function inPlace(place, argv) {
 /* harmony export */   y: () => (/* binding */ BackupStore)
 /* harmony export */ });
 /* harmony import */ var _core_command_js__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(6102);
+/* harmony import */ var _core_order_js__WEBPACK_IMPORTED_MODULE_3__ = __webpack_require__(2831);
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(4296);
 /* harmony import */ var _manifest_js__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(8726);
-/* harmony import */ var _retention_js__WEBPACK_IMPORTED_MODULE_3__ = __webpack_require__(5668);
+/* harmony import */ var _retention_js__WEBPACK_IMPORTED_MODULE_4__ = __webpack_require__(5668);
 /**
  * The backup directory on the server: one folder per app, `<id>.<dump|sqlite>` files with `<id>.json` manifests,
  * and `<id>.*.partial` files only while a backup is being written. Every path reaches the shell as a quoted
  * positional argument of a constant script.
  */
+
 
 
 
@@ -455,7 +461,7 @@ const SHA256_FUNCTION = 'belay_sha256() { h=$(openssl dgst -sha256 -r < "$1" 2>/
 const LIST = 'for f in "$1"/*.json; do [ -f "$f" ] && { tr -d "\\n" < "$f"; echo; }; done; exit 0';
 function listing(text) {
     const { manifests, unreadable } = (0,_manifest_js__WEBPACK_IMPORTED_MODULE_2__/* .parseManifests */ .Ye)(text);
-    manifests.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
+    manifests.sort((a, b) => (0,_core_order_js__WEBPACK_IMPORTED_MODULE_3__/* .byCodeUnits */ .C)(a.createdAt, b.createdAt) || (0,_core_order_js__WEBPACK_IMPORTED_MODULE_3__/* .byCodeUnits */ .C)(a.id, b.id));
     return { manifests, unreadable };
 }
 class BackupStore {
@@ -523,7 +529,7 @@ class BackupStore {
         const mine = manifests.filter((m) => m.app === fresh.app && m.database === fresh.database && m.engine === fresh.engine && (0,_manifest_js__WEBPACK_IMPORTED_MODULE_2__/* .filesOf */ .R8)(m) !== undefined);
         if (!mine.some((m) => m.id === fresh.id))
             return { pruned: [], unreadable, listed: false };
-        const pruned = (0,_retention_js__WEBPACK_IMPORTED_MODULE_3__/* .applyRetention */ .dX)(mine, rules, now).prune.filter((m) => m.id !== fresh.id);
+        const pruned = (0,_retention_js__WEBPACK_IMPORTED_MODULE_4__/* .applyRetention */ .dX)(mine, rules, now).prune.filter((m) => m.id !== fresh.id);
         if (pruned.length) {
             const files = pruned.map((m) => (0,_manifest_js__WEBPACK_IMPORTED_MODULE_2__/* .filesOf */ .R8)(m));
             await this.remove(...files.map((f) => f[f.length - 1]), ...files.flatMap((f) => f.slice(0, -1)));

@@ -316,7 +316,7 @@ async function runStage(stage, ctx, values, reporter) {
         case 'build':
             return (await __webpack_require__.e(/* import() */ 639).then(__webpack_require__.bind(__webpack_require__, 4639))).runBuild(at);
         case 'backup':
-            return (await Promise.all(/* import() */[__webpack_require__.e(487), __webpack_require__.e(849), __webpack_require__.e(49), __webpack_require__.e(760), __webpack_require__.e(825)]).then(__webpack_require__.bind(__webpack_require__, 1206))).runBackup({
+            return (await Promise.all(/* import() */[__webpack_require__.e(487), __webpack_require__.e(849), __webpack_require__.e(49), __webpack_require__.e(760), __webpack_require__.e(817)]).then(__webpack_require__.bind(__webpack_require__, 1206))).runBackup({
                 ...at,
                 loaded: { ...at.loaded, values: { ...values, label: values.label ?? preDeployLabel(ctx.cwd) } },
             });

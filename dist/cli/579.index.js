@@ -5,6 +5,21 @@ export const id = 579;
 export const ids = [579];
 export const modules = {
 
+/***/ 2831:
+/***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
+
+/* harmony export */ __webpack_require__.d(__webpack_exports__, {
+/* harmony export */   C: () => (/* binding */ byCodeUnits)
+/* harmony export */ });
+/**
+ * Plain code-unit order for strings: the same on every machine and locale, and free to call. `localeCompare`
+ * differs by locale, and its first call builds an ICU collator (about 8 ms of a CLI run's start).
+ */
+const byCodeUnits = (a, b) => (a < b ? -1 : a > b ? 1 : 0);
+
+
+/***/ }),
+
 /***/ 1119:
 /***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
 
@@ -680,6 +695,8 @@ var external_node_child_process_ = __webpack_require__(1421);
 var external_node_fs_ = __webpack_require__(3024);
 // EXTERNAL MODULE: external "node:os"
 var external_node_os_ = __webpack_require__(8161);
+// EXTERNAL MODULE: ./src/core/order.ts
+var order = __webpack_require__(2831);
 ;// CONCATENATED MODULE: ./src/migrate/sql.ts
 /** drizzle-kit's separator between statements; drizzle-orm splits on it as plain text. */
 const DRIZZLE_BREAKPOINT = '--> statement-breakpoint';
@@ -1102,6 +1119,7 @@ function dollarTagEnd(sql, at) {
 
 
 
+
 const FORMATS = ['drizzle', 'plain', 'flyway'];
 const JOURNAL = 'meta/_journal.json';
 const FIX_DIR = 'Point "dir" at the folder that holds your migration .sql files (relative to the repository root)';
@@ -1242,9 +1260,9 @@ function listPlain(sqlFiles, detected) {
     const entries = files.map((file) => ({ file, name: file }));
     return { entries, warnings: detected ? mixedNamingWarning(files) : [] };
 }
-/** Plain code-unit order, the same on every machine and locale (unlike localeCompare). */
+/** Plain code-unit order, the same on every machine and locale. */
 function sortByName(files) {
-    return [...files].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    return [...files].sort(order/* byCodeUnits */.C);
 }
 /** When auto-detection read a folder with Flyway-named files as plain, say that their versions are not what orders them. */
 function mixedNamingWarning(files) {

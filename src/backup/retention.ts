@@ -3,6 +3,7 @@
  * newest backup is always kept whatever the rules say. Pure: the caller lists belay's own backups of one app and
  * database and deletes what this returns, only after a new backup succeeded.
  */
+import { byCodeUnits } from '../core/order.js';
 
 export interface RetentionRules {
   /** The newest N backups. */
@@ -50,7 +51,7 @@ export function applyRetention<T extends Dated>(
   rules: RetentionRules,
   now: Date,
 ): RetentionDecision<T> {
-  const newestFirst = [...backups].sort((a, b) => time(b) - time(a) || b.id.localeCompare(a.id));
+  const newestFirst = [...backups].sort((a, b) => time(b) - time(a) || byCodeUnits(b.id, a.id));
   const reasons = new Map<T, string[]>();
   const keep = (b: T, reason: string) => reasons.set(b, [...(reasons.get(b) ?? []), reason]);
 

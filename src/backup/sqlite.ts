@@ -8,6 +8,7 @@
  * quoted argument). The database path the user gave is an ordinary argv word.
  */
 import { cmd } from '../core/command.js';
+import { byCodeUnits } from '../core/order.js';
 import { BelayError } from '../core/errors.js';
 import { containerSpec, type DatabaseValues } from '../database/reach.js';
 import { findContainer, type FoundContainer } from '../server/docker.js';
@@ -111,7 +112,7 @@ export async function checkSqliteFile(t: Transport, place: SqlitePlace, path: st
       const tab = line.lastIndexOf('\t');
       return { name: line.slice(0, tab), rows: Number(line.slice(tab + 1)) };
     })
-    .sort((a, b) => a.name.localeCompare(b.name));
+    .sort((a, b) => byCodeUnits(a.name, b.name));
 }
 
 function inPlace(place: SqlitePlace, argv: string[]) {

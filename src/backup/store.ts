@@ -4,6 +4,7 @@
  * positional argument of a constant script.
  */
 import { cmd } from '../core/command.js';
+import { byCodeUnits } from '../core/order.js';
 import { BelayError } from '../core/errors.js';
 import type { Transport } from '../transport/types.js';
 import { filesOf, parseManifests, type Manifest } from './manifest.js';
@@ -40,7 +41,7 @@ export interface Listing {
 
 function listing(text: string): Listing {
   const { manifests, unreadable } = parseManifests(text);
-  manifests.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
+  manifests.sort((a, b) => byCodeUnits(a.createdAt, b.createdAt) || byCodeUnits(a.id, b.id));
   return { manifests, unreadable };
 }
 

@@ -321,7 +321,7 @@ export const COMMANDS = {
     action: 'rollback',
     title: 'belay rollback',
     description:
-      'Go back to the previous release (or a named one): its images checked pullable before anything is touched, then its compose files, env and images up, through the same health gate.',
+      'Go back to the previous release (or a named one): its images checked present or pullable before anything is touched, then its compose files, env and images up, through the same health gate.',
     inputs: [
       ...CONFIG,
       'app',

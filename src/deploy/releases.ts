@@ -10,6 +10,7 @@ import { newBackupId } from '../backup/manifest.js';
 import { BelayError } from '../core/errors.js';
 import type { Transport } from '../transport/types.js';
 import { belayDir, ENSURE_BELAY_DIR, runChecked, shellScript, uniqueToken } from './belay-dir.js';
+import { byCodeUnits } from '../core/order.js';
 
 export type ReleaseOutcome = 'pending' | 'deployed' | 'failed' | 'rolled-back' | 'superseded';
 
@@ -105,7 +106,7 @@ export function parseRecordLines(text: string): ReleaseRecord[] {
 }
 
 const oldestFirst = (a: ReleaseRecord, b: ReleaseRecord) =>
-  a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id);
+  byCodeUnits(a.createdAt, b.createdAt) || byCodeUnits(a.id, b.id);
 
 /**
  * Which releases `prune` removes: all but the newest `keep` (by time) and those in `protect`; oldest first.

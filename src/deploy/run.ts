@@ -874,8 +874,9 @@ export async function runReleases({ reporter, face, loaded }: RunContext): Promi
 }
 
 /**
- * `belay rollback [--release <id>]`: to the release before the current one, or a named one. Its images are pulled
- * (present or pullable) before anything running is touched; then the same up and health gate as a deploy.
+ * `belay rollback [--release <id>]`: to the release before the current one, or a named one. Its images must be
+ * present (pinned by digest and on the server) or pullable (pulled) before anything running is touched; then the
+ * same up and health gate as a deploy.
  */
 export async function runRollback({ reporter, face, loaded }: RunContext): Promise<boolean> {
   const v = loaded.values;
@@ -934,13 +935,23 @@ export async function runRollback({ reporter, face, loaded }: RunContext): Promi
       });
       try {
         const stack = stackOf(to, store, cli, appDir);
-        const pulled = await t.exec(compose(stack, 'pull', '--quiet', ...to.services));
-        if (pulled.code !== 0) {
-          throw new BelayError(
-            `The images of ${to.id} cannot be pulled on ${t.label} (${lastLine(pulled.stderr)}): nothing was changed.`,
+        // Present or pullable, before anything running is touched: images pinned by digest that the server has
+        // are used as they are (so a rollback works while the registry is down); anything else is pulled.
+        const refs = to.services.map((s) => to.images[s]);
+        const pinned = refs.length > 0 && refs.every((r) => r !== undefined && DIGEST_PINNED.test(r));
+        if (pinned && (await imagesPresent(t, refs as string[]))) {
+          reporter.info(`the images of ${to.id} (pinned by digest) are on ${t.label} already: no pull`);
+        } else {
+          const pulled = await timed(tl, `pull (rollback to ${to.id})`, () =>
+            t.exec(compose(stack, 'pull', '--quiet', ...to.services)),
           );
+          if (pulled.code !== 0) {
+            throw new BelayError(
+              `The images of ${to.id} cannot be pulled on ${t.label} (${lastLine(pulled.stderr)}): nothing was changed.`,
+            );
+          }
         }
-        const failure = await bringUp(t, stack, to.services, check, tl, reporter, `rollback to ${to.id}`);
+        const failure = await bringUp(t, stack, to.services, check, tl, reporter, `rollback to ${to.id}`, false);
         if (failure) {
           await showFailure(t, stack, to.services, reporter);
           reporter.error(`Release ${to.id} is not healthy on ${t.label}: ${failure}.`);

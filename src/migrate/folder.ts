@@ -17,6 +17,7 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync, type Dirent } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { BelayError, InputError } from '../core/errors.js';
+import { byCodeUnits } from '../core/order.js';
 import { needsNoTransaction, splitOnBreakpoints, splitStatements } from './sql.js';
 import type { FolderWarning, Migration, MigrationFolder, MigrationFormat, Statement } from './types.js';
 
@@ -194,9 +195,9 @@ function listPlain(sqlFiles: readonly string[], detected: boolean): Listing {
   return { entries, warnings: detected ? mixedNamingWarning(files) : [] };
 }
 
-/** Plain code-unit order, the same on every machine and locale (unlike localeCompare). */
+/** Plain code-unit order, the same on every machine and locale. */
 function sortByName(files: readonly string[]): string[] {
-  return [...files].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  return [...files].sort(byCodeUnits);
 }
 
 /** When auto-detection read a folder with Flyway-named files as plain, say that their versions are not what orders them. */

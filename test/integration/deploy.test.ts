@@ -177,6 +177,9 @@ describe('deploy with a health gate and automatic rollback', () => {
     });
     expect(await get('/version')).toBe(`200 v1-${id}`);
     expect(readlinkSync(join(appDir, '.belay', 'current'))).toContain(first);
+    // v1's images are pinned by digest and still on the server: used as they are, not pulled again.
+    expect(back.stdout).toContain(`the images of ${first} (pinned by digest) are on`);
+    expect(back.summary).not.toContain('pull (rollback');
 
     const unknown = await runAction(
       'rollback',
@@ -185,6 +188,29 @@ describe('deploy with a health gate and automatic rollback', () => {
     );
     expect(unknown.code).toBe(1);
     expect(errorsOf(unknown.stdout)).toEqual([expect.stringContaining('there is no release 20200101T000000Z-0000')]);
+    expect(await get('/version')).toBe(`200 v1-${id}`);
+  });
+
+  it('rollback to a release whose images are neither on the server nor in the registry: refused, nothing changed', async () => {
+    const registry = v1.ref.slice(0, v1.ref.indexOf('/'));
+    const gone = `${registry}/belay-test/never-pushed-${id}@sha256:${'0'.repeat(64)}`;
+    const failed = await runAction('deploy', inputs(v1, { images: `web=${gone}` }), { cwd: workspace });
+    expect(failed.code).toBe(1);
+    const before = readlinkSync(join(appDir, '.belay', 'current'));
+    const connection: Record<string, string> = inputs(v1);
+    for (const name of ['images', 'env', 'compose-file']) delete connection[name];
+    const back = await runAction(
+      'rollback',
+      { ...connection, release: failed.outputs['release-id']! },
+      { cwd: workspace },
+    );
+    expect(back.code).toBe(1);
+    expect(errorsOf(back.stdout)).toEqual([
+      expect.stringMatching(
+        new RegExp(`The images of ${failed.outputs['release-id']} cannot be pulled .*: nothing was changed`),
+      ),
+    ]);
+    expect(readlinkSync(join(appDir, '.belay', 'current'))).toBe(before);
     expect(await get('/version')).toBe(`200 v1-${id}`);
   });
 });

@@ -1,8 +1,8 @@
 import { fileURLToPath as __belayPath } from 'node:url';
 const __filename = __belayPath(import.meta.url);
 const __dirname = __filename.slice(0, __filename.lastIndexOf('/'));
-export const id = 825;
-export const ids = [825];
+export const id = 817;
+export const ids = [817];
 export const modules = {
 
 /***/ 8726:
@@ -880,6 +880,21 @@ async function openPgSession(s, v, reporter, purpose, database = v.database) {
         },
     };
 }
+
+
+/***/ }),
+
+/***/ 2831:
+/***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
+
+/* harmony export */ __webpack_require__.d(__webpack_exports__, {
+/* harmony export */   C: () => (/* binding */ byCodeUnits)
+/* harmony export */ });
+/**
+ * Plain code-unit order for strings: the same on every machine and locale, and free to call. `localeCompare`
+ * differs by locale, and its first call builds an ICU collator (about 8 ms of a CLI run's start).
+ */
+const byCodeUnits = (a, b) => (a < b ? -1 : a > b ? 1 : 0);
 
 
 /***/ })

@@ -1,8 +1,8 @@
 import { fileURLToPath as __belayPath } from 'node:url';
 const __filename = __belayPath(import.meta.url);
 const __dirname = __filename.slice(0, __filename.lastIndexOf('/'));
-export const id = 611;
-export const ids = [611,978,597,740,359,20];
+export const id = 57;
+export const ids = [57,978,597,740,359,502,20];
 export const modules = {
 
 /***/ 8726:
@@ -481,7 +481,7 @@ async function openPgSession(s, v, reporter, purpose, database = v.database) {
 
 /***/ }),
 
-/***/ 9597:
+/***/ 1978:
 /***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
 
 /* harmony export */ __webpack_require__.d(__webpack_exports__, {
@@ -636,6 +636,21 @@ function readCompanionFiles(values, sources, secrets) {
         values[valueKey] = content;
     }
 }
+
+
+/***/ }),
+
+/***/ 2831:
+/***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
+
+/* harmony export */ __webpack_require__.d(__webpack_exports__, {
+/* harmony export */   C: () => (/* binding */ byCodeUnits)
+/* harmony export */ });
+/**
+ * Plain code-unit order for strings: the same on every machine and locale, and free to call. `localeCompare`
+ * differs by locale, and its first call builds an ICU collator (about 8 ms of a CLI run's start).
+ */
+const byCodeUnits = (a, b) => (a < b ? -1 : a > b ? 1 : 0);
 
 
 /***/ })
