@@ -455,11 +455,13 @@ mv -T -f -- ".current-$3" current || { rm -f -- ".current-$3"; exit 1; }`;
  * `record\t<folder>\t<record on one line>`, and `state read` last.
  */
 const READ_STATE = `a="$1"; n="$2"; shift 2
-umask 077; mkdir -p -- "$a/.belay/releases" && mkdir -- "$a/.belay/releases/$n" || exit 1
+umask 077; { [ -d "$a/.belay/releases" ] || mkdir -p -- "$a/.belay/releases"; } && mkdir -- "$a/.belay/releases/$n" || exit 1
 c="$a/.belay/current"
 if [ -L "$c" ]; then t=$(readlink -- "$c") || exit 1; printf 'current\\t%s\\n' "$t"; fi
 for f in "$a/.belay/releases"/*/release.json; do
-  [ -f "$f" ] || continue; d=\${f%/release.json}; printf 'record\\t%s\\t' "\${d##*/}"; tr -d '\\n' < "$f"; echo
+  [ -f "$f" ] || continue; d=\${f%/release.json}; printf 'record\\t%s\\t' "\${d##*/}"
+  # On one line, read by the shell itself (a program per record would cost a few ms each).
+  while IFS= read -r line || [ -n "$line" ]; do printf '%s' "$line"; line=; done < "$f"; echo
 done
 echo 'state read'`;
 /** READ_STATE for the lock's `then`: app-dir `appDir`, with the folder of release `id` made. */
@@ -511,7 +513,7 @@ function parseReleaseState(then, label, appDir) {
  */
 const FINISH = `cd -- "$1/.belay" || exit 1
 umask 077; r="releases/$2/release.json"; n="releases/$2/.release.json-$3"
-cat > "$n" && mv -f -- "$n" "$r" || { rm -f -- "$n"; exit 1; }
+{ while IFS= read -r line; do printf '%s\\n' "$line"; done; printf '%s' "$line"; } > "$n" && mv -f -- "$n" "$r" || { rm -f -- "$n"; exit 1; }
 ln -s -- "releases/$2" ".current-$3" || exit 1
 mv -T -f -- ".current-$3" current || { rm -f -- ".current-$3"; exit 1; }
 shift 3

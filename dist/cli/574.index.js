@@ -165,8 +165,9 @@ const belayDir = (appDir) => `${appDir.replace(/(.)\/+$/, '$1')}/.belay`;
 /**
  * Shell text that creates app-dir (with the user's own umask: containers may need to read bind mounts in it),
  * then, under umask 077, `<app-dir>/.belay`. Expects app-dir in `$1`; leaves umask 077 in force for what follows.
+ * When `.belay` is there already (every deploy after the first) no program runs: each one started costs a few ms.
  */
-const ENSURE_BELAY_DIR = 'mkdir -p -- "$1" && umask 077 && mkdir -p -- "$1/.belay"';
+const ENSURE_BELAY_DIR = '{ [ -d "$1/.belay" ] || { mkdir -p -- "$1" && umask 077 && mkdir -p -- "$1/.belay"; }; } && umask 077';
 /** `sh -c '<constant script>' belay arg1 arg2 …`: the arguments arrive as `$1`, `$2`, … and are never parsed. */
 const shellScript = (text, ...args) => (0,_core_command_js__WEBPACK_IMPORTED_MODULE_1__/* .cmd */ .HW)('sh', '-c', text, 'belay', ...args);
 /** A name no other run will pick, for temporary files and folders next to the real ones. */
@@ -527,22 +528,26 @@ function parseLockState(stdout) {
     };
 }
 // The scripts below get app-dir in $1 and the owner prefix in $2. GUARD takes the flock that every lock step runs
-// under; `take` and `fp` are functions, whose $1, $2 … are their own, hence $p.
-const GUARD = `${belay_dir/* ENSURE_BELAY_DIR */.rZ} || exit 90
-b="$1/.belay"; l="$b/lock"; p="$2"
+// under, making app-dir and .belay first; HOLD_GUARD is the same without them, for a step that found the lock
+// folder (so both are there). `take` and `fp` are functions, whose $1, $2 … are their own, hence $p. The steps that
+// run on every deploy start as few programs as they can: each costs a few ms on a small server.
+const HOLD_GUARD = `b="$1/.belay"; l="$b/lock"; p="$2"
 command -v flock >/dev/null 2>&1 || { echo "flock is not installed (util-linux or busybox provides it)" >&2; exit 91; }
 exec 9>>"$b/lock.guard" && flock 9 || exit 92
 fp() { stat -c '%i %Y' -- "$l" 2>/dev/null; cat -- "$l/owner.json" 2>/dev/null; }
 take() {
   mkdir -- "$l" 2>/dev/null || return 1
-  if printf '%s%s"}\\n' "$p" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" > "$l/.owner" && mv -f -- "$l/.owner" "$l/owner.json"
-  then echo taken; cat -- "$l/owner.json"
+  o="$p$(date -u +%Y-%m-%dT%H:%M:%SZ)"'"}'
+  if printf '%s\\n' "$o" > "$l/.owner" && mv -f -- "$l/.owner" "$l/owner.json"
+  then echo taken; printf '%s\\n' "$o"
   else rm -rf -- "$l"; exit 93
   fi
 }
 # Once taken: the guard is let go (the lock is ours now) and the caller's step runs, in a subshell so that its
 # own exit ends only the step, and its status comes last: the caller learns it holds the lock whatever the step did.
 then_step() { exec 9>&-; ( belay_then "$@" ); printf '\nbelay-then-exit=%s\n' "$?"; exit 0; }`;
+const GUARD = `${belay_dir/* ENSURE_BELAY_DIR */.rZ} || exit 90
+${HOLD_GUARD}`;
 /** Take the lock (then run the caller's step with $3 … as its arguments), or describe it. */
 const ATTEMPT = `${GUARD}
 shift 2
@@ -561,10 +566,12 @@ take && then_step "$@"
 echo changed`;
 /** The caller's step as the function the scripts above call. */
 const thenFunction = (then) => `belay_then() {\n${then?.script ?? ':'}\n}\n`;
+/** Sets $o to the owner record at `path` (one line), or to nothing when there is none; read by the shell itself. */
+const READ_OWNER = (path) => `o=""; { IFS= read -r o || [ -n "$o" ]; } 2>/dev/null < ${path} || o=""`;
 /** $3 unique token. Remove the lock only if its owner record starts with our prefix. */
 const RELEASE = `[ -d "$1/.belay/lock" ] || { echo gone; exit 0; }
-${GUARD}
-o=$(cat -- "$l/owner.json" 2>/dev/null) || o=""
+${HOLD_GUARD}
+${READ_OWNER('"$l/owner.json"')}
 case "$o" in
   "$p"*) mv -- "$l" "$b/lock.released-$3" && rm -rf -- "$b/lock.released-$3" && echo released ;;
   *) [ -d "$l" ] || { echo gone; exit 0; }; echo other; printf '%s\\n' "$o" ;;
@@ -574,7 +581,7 @@ esac`;
  * stdout to stderr, its status after it), only while the lock is still ours; then RELEASE with the first three.
  */
 const RELEASE_AFTER = `a1=$1; a2=$2; a3=$3; shift 3
-o=$(cat -- "$a1/.belay/lock/owner.json" 2>/dev/null) || o=""
+${READ_OWNER('"$a1/.belay/lock/owner.json"')}
 case "$o" in
   "$a2"*) ( belay_step "$@" ) 1>&2; printf '\\nbelay-step-exit=%s\\n' "$?" >&2 ;;
   *) printf '\\nbelay-step-exit=lost\\n' >&2 ;;
@@ -907,11 +914,13 @@ mv -T -f -- ".current-$3" current || { rm -f -- ".current-$3"; exit 1; }`;
  * `record\t<folder>\t<record on one line>`, and `state read` last.
  */
 const READ_STATE = `a="$1"; n="$2"; shift 2
-umask 077; mkdir -p -- "$a/.belay/releases" && mkdir -- "$a/.belay/releases/$n" || exit 1
+umask 077; { [ -d "$a/.belay/releases" ] || mkdir -p -- "$a/.belay/releases"; } && mkdir -- "$a/.belay/releases/$n" || exit 1
 c="$a/.belay/current"
 if [ -L "$c" ]; then t=$(readlink -- "$c") || exit 1; printf 'current\\t%s\\n' "$t"; fi
 for f in "$a/.belay/releases"/*/release.json; do
-  [ -f "$f" ] || continue; d=\${f%/release.json}; printf 'record\\t%s\\t' "\${d##*/}"; tr -d '\\n' < "$f"; echo
+  [ -f "$f" ] || continue; d=\${f%/release.json}; printf 'record\\t%s\\t' "\${d##*/}"
+  # On one line, read by the shell itself (a program per record would cost a few ms each).
+  while IFS= read -r line || [ -n "$line" ]; do printf '%s' "$line"; line=; done < "$f"; echo
 done
 echo 'state read'`;
 /** READ_STATE for the lock's `then`: app-dir `appDir`, with the folder of release `id` made. */
@@ -963,7 +972,7 @@ function parseReleaseState(then, label, appDir) {
  */
 const FINISH = `cd -- "$1/.belay" || exit 1
 umask 077; r="releases/$2/release.json"; n="releases/$2/.release.json-$3"
-cat > "$n" && mv -f -- "$n" "$r" || { rm -f -- "$n"; exit 1; }
+{ while IFS= read -r line; do printf '%s\\n' "$line"; done; printf '%s' "$line"; } > "$n" && mv -f -- "$n" "$r" || { rm -f -- "$n"; exit 1; }
 ln -s -- "releases/$2" ".current-$3" || exit 1
 mv -T -f -- ".current-$3" current || { rm -f -- ".current-$3"; exit 1; }
 shift 3

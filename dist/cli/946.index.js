@@ -194,8 +194,9 @@ const belayDir = (appDir) => `${appDir.replace(/(.)\/+$/, '$1')}/.belay`;
 /**
  * Shell text that creates app-dir (with the user's own umask: containers may need to read bind mounts in it),
  * then, under umask 077, `<app-dir>/.belay`. Expects app-dir in `$1`; leaves umask 077 in force for what follows.
+ * When `.belay` is there already (every deploy after the first) no program runs: each one started costs a few ms.
  */
-const ENSURE_BELAY_DIR = 'mkdir -p -- "$1" && umask 077 && mkdir -p -- "$1/.belay"';
+const ENSURE_BELAY_DIR = '{ [ -d "$1/.belay" ] || { mkdir -p -- "$1" && umask 077 && mkdir -p -- "$1/.belay"; }; } && umask 077';
 /** `sh -c '<constant script>' belay arg1 arg2 …`: the arguments arrive as `$1`, `$2`, … and are never parsed. */
 const shellScript = (text, ...args) => (0,_core_command_js__WEBPACK_IMPORTED_MODULE_1__/* .cmd */ .HW)('sh', '-c', text, 'belay', ...args);
 /** A name no other run will pick, for temporary files and folders next to the real ones. */

@@ -19,8 +19,10 @@ export const belayDir = (appDir: string): string => `${appDir.replace(/(.)\/+$/,
 /**
  * Shell text that creates app-dir (with the user's own umask: containers may need to read bind mounts in it),
  * then, under umask 077, `<app-dir>/.belay`. Expects app-dir in `$1`; leaves umask 077 in force for what follows.
+ * When `.belay` is there already (every deploy after the first) no program runs: each one started costs a few ms.
  */
-export const ENSURE_BELAY_DIR = 'mkdir -p -- "$1" && umask 077 && mkdir -p -- "$1/.belay"';
+export const ENSURE_BELAY_DIR =
+  '{ [ -d "$1/.belay" ] || { mkdir -p -- "$1" && umask 077 && mkdir -p -- "$1/.belay"; }; } && umask 077';
 
 /** `sh -c '<constant script>' belay arg1 arg2 …`: the arguments arrive as `$1`, `$2`, … and are never parsed. */
 export const shellScript = (text: string, ...args: readonly (string | number)[]): Command =>

@@ -165,22 +165,27 @@ export function parseLockState(stdout: string): LockState {
 }
 
 // The scripts below get app-dir in $1 and the owner prefix in $2. GUARD takes the flock that every lock step runs
-// under; `take` and `fp` are functions, whose $1, $2 … are their own, hence $p.
-const GUARD = `${ENSURE_BELAY_DIR} || exit 90
-b="$1/.belay"; l="$b/lock"; p="$2"
+// under, making app-dir and .belay first; HOLD_GUARD is the same without them, for a step that found the lock
+// folder (so both are there). `take` and `fp` are functions, whose $1, $2 … are their own, hence $p. The steps that
+// run on every deploy start as few programs as they can: each costs a few ms on a small server.
+const HOLD_GUARD = `b="$1/.belay"; l="$b/lock"; p="$2"
 command -v flock >/dev/null 2>&1 || { echo "flock is not installed (util-linux or busybox provides it)" >&2; exit 91; }
 exec 9>>"$b/lock.guard" && flock 9 || exit 92
 fp() { stat -c '%i %Y' -- "$l" 2>/dev/null; cat -- "$l/owner.json" 2>/dev/null; }
 take() {
   mkdir -- "$l" 2>/dev/null || return 1
-  if printf '%s%s"}\\n' "$p" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" > "$l/.owner" && mv -f -- "$l/.owner" "$l/owner.json"
-  then echo taken; cat -- "$l/owner.json"
+  o="$p$(date -u +%Y-%m-%dT%H:%M:%SZ)"'"}'
+  if printf '%s\\n' "$o" > "$l/.owner" && mv -f -- "$l/.owner" "$l/owner.json"
+  then echo taken; printf '%s\\n' "$o"
   else rm -rf -- "$l"; exit 93
   fi
 }
 # Once taken: the guard is let go (the lock is ours now) and the caller's step runs, in a subshell so that its
 # own exit ends only the step, and its status comes last: the caller learns it holds the lock whatever the step did.
 then_step() { exec 9>&-; ( belay_then "$@" ); printf '\nbelay-then-exit=%s\n' "$?"; exit 0; }`;
+
+const GUARD = `${ENSURE_BELAY_DIR} || exit 90
+${HOLD_GUARD}`;
 
 /** Take the lock (then run the caller's step with $3 … as its arguments), or describe it. */
 const ATTEMPT = `${GUARD}
@@ -203,10 +208,13 @@ echo changed`;
 /** The caller's step as the function the scripts above call. */
 const thenFunction = (then: AcquireOptions['then']) => `belay_then() {\n${then?.script ?? ':'}\n}\n`;
 
+/** Sets $o to the owner record at `path` (one line), or to nothing when there is none; read by the shell itself. */
+const READ_OWNER = (path: string) => `o=""; { IFS= read -r o || [ -n "$o" ]; } 2>/dev/null < ${path} || o=""`;
+
 /** $3 unique token. Remove the lock only if its owner record starts with our prefix. */
 const RELEASE = `[ -d "$1/.belay/lock" ] || { echo gone; exit 0; }
-${GUARD}
-o=$(cat -- "$l/owner.json" 2>/dev/null) || o=""
+${HOLD_GUARD}
+${READ_OWNER('"$l/owner.json"')}
 case "$o" in
   "$p"*) mv -- "$l" "$b/lock.released-$3" && rm -rf -- "$b/lock.released-$3" && echo released ;;
   *) [ -d "$l" ] || { echo gone; exit 0; }; echo other; printf '%s\\n' "$o" ;;
@@ -217,7 +225,7 @@ esac`;
  * stdout to stderr, its status after it), only while the lock is still ours; then RELEASE with the first three.
  */
 const RELEASE_AFTER = `a1=$1; a2=$2; a3=$3; shift 3
-o=$(cat -- "$a1/.belay/lock/owner.json" 2>/dev/null) || o=""
+${READ_OWNER('"$a1/.belay/lock/owner.json"')}
 case "$o" in
   "$a2"*) ( belay_step "$@" ) 1>&2; printf '\\nbelay-step-exit=%s\\n' "$?" >&2 ;;
   *) printf '\\nbelay-step-exit=lost\\n' >&2 ;;
