@@ -205,8 +205,10 @@ async function runChecked(t, what, command, fix, accept = []) {
 /* harmony export */   ab: () => (/* binding */ COMPOSE_V1_MINIMUM),
 /* harmony export */   dX: () => (/* binding */ changedByComposeV1),
 /* harmony export */   ib: () => (/* binding */ detectCompose),
+/* harmony export */   mq: () => (/* binding */ upThenLook),
 /* harmony export */   rv: () => (/* binding */ dockerComposeVersion)
 /* harmony export */ });
+/* unused harmony export THEN_LOOK */
 /* harmony import */ var _core_command_js__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(6102);
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(4296);
 /**
@@ -281,15 +283,13 @@ function compose(stack, ...args) {
     return (0,_core_command_js__WEBPACK_IMPORTED_MODULE_0__/* .cmd */ .HW)(base[0], ...base.slice(1), ...flags, ...args);
 }
 /**
- * The containers of `services` in the project (all of them when the list is empty), in one round trip: the
- * containers are found by the labels compose (v1 and v2) puts on them, with `-a` for named services so that one
- * that already exited counts (a crash is then seen at once, not as "not started yet" until the timeout), and
- * inspected in the same script.
- * One-off containers of `compose run` are left out below.
+ * `docker ps` of the containers of `services` in the project (all of them when the list is empty): found by the
+ * labels compose (v1 and v2) puts on them, with `-a` for named services so that one that already exited counts
+ * (a crash is then seen at once, not as "not started yet" until the timeout). All of the project (no services
+ * named): running ones only, since a one-shot service that exited is fine.
  */
-async function serviceStates(t, stack, services) {
-    // All of the project (no services named): running ones only, since a one-shot service that exited is fine.
-    const find = [
+function findArgs(stack, services) {
+    return [
         'docker',
         'ps',
         services.length ? '-aq' : '-q',
@@ -297,12 +297,14 @@ async function serviceStates(t, stack, services) {
         `label=com.docker.compose.project=${stack.project}`,
         ...services.flatMap((s) => ['--filter', `label=com.docker.compose.service=${s}`]),
     ];
-    // The ids are docker's own hex ids, so they are split on purpose; everything given arrives as "$@".
-    const script = 'ids=$("$@") || exit 1; [ -n "$ids" ] || exit 0; exec docker inspect --type container $ids';
-    const r = await t.exec((0,_core_command_js__WEBPACK_IMPORTED_MODULE_0__/* .cmd */ .HW)('sh', '-c', script, 'belay', ...find));
-    if (r.code !== 0 || !r.stdout.trim())
+}
+// The ids are docker's own hex ids, so they are split on purpose; everything given arrives as "$@".
+const LOOK = 'ids=$("$@") || exit 1; [ -n "$ids" ] || exit 0; exec docker inspect --type container $ids';
+/** `docker inspect` output as ServiceStates; one-off containers of `compose run` left out. */
+function parseStates(json) {
+    if (!json.trim())
         return [];
-    const containers = JSON.parse(r.stdout).filter((c) => c.Config?.Labels?.['com.docker.compose.oneoff'] !== 'True');
+    const containers = JSON.parse(json).filter((c) => c.Config?.Labels?.['com.docker.compose.oneoff'] !== 'True');
     return containers.map((c) => ({
         service: c.Config?.Labels?.['com.docker.compose.service'] ?? '?',
         name: c.Name.replace(/^\//, ''),
@@ -312,6 +314,42 @@ async function serviceStates(t, stack, services) {
         image: c.Config?.Image ?? c.Image,
         healthLog: (c.State?.Health?.Log ?? []).slice(-3).map((l) => `exit ${l.ExitCode}: ${(l.Output ?? '').trim()}`),
     }));
+}
+/** The containers of `services` (see findArgs), found and inspected in one round trip. */
+async function serviceStates(t, stack, services) {
+    const r = await t.exec((0,_core_command_js__WEBPACK_IMPORTED_MODULE_0__/* .cmd */ .HW)('sh', '-c', LOOK, 'belay', ...findArgs(stack, services)));
+    return r.code === 0 ? parseStates(r.stdout) : [];
+}
+/**
+ * $1 the number n of the command's arguments, then the command, then the look's `docker ps` argv. The command is
+ * run from references to its positional parameters (`"${1}" "${2}" …`, so eval sees only those, never a value);
+ * when it succeeds, a marker line and then LOOK on the rest.
+ */
+const THEN_LOOK = `n=$1; shift; c=; i=1
+while [ "$i" -le "$n" ]; do c="$c \\"\\\${$i}\\""; i=$((i + 1)); done
+eval "$c" || exit $?
+shift "$n"
+echo belay-look
+${LOOK.replace('|| exit 1', '|| exit 0')}`;
+/**
+ * `up -d` of `services`, and in the same round trip, once it succeeded, the first look at their containers (what
+ * the health gate asks first): undefined when that look did not work, and the gate then asks again.
+ */
+async function upThenLook(t, stack, services) {
+    const up = compose(stack, 'up', '-d', ...services);
+    if (up.kind !== 'argv' || up.env)
+        return { up: await t.exec(up) };
+    const r = await t.exec((0,_core_command_js__WEBPACK_IMPORTED_MODULE_0__/* .cmd */ .HW)('sh', '-c', THEN_LOOK, 'belay', String(up.argv.length), ...up.argv, ...findArgs(stack, services)));
+    const at = r.stdout.indexOf('belay-look\n');
+    if (r.code !== 0 || at < 0)
+        return { up: r };
+    const result = { ...r, stdout: r.stdout.slice(0, at) };
+    try {
+        return { up: result, states: parseStates(r.stdout.slice(at + 'belay-look\n'.length)) };
+    }
+    catch {
+        return { up: result };
+    }
 }
 /**
  * Ready when every updated service has a container, all are running, none restarted since this release started
@@ -1699,22 +1737,26 @@ async function bringUp(t, stack, services, check, tl, reporter, what, pull = tru
         if (pulled.code !== 0)
             return `pulling its images failed: ${lastLine(pulled.stderr)}`;
     }
-    const up = await timed(tl, `up -d (${what})`, () => t.exec((0,compose/* compose */.Zz)(stack, 'up', '-d', ...services)));
+    // The gate's first look at the containers comes back with `up -d`, in the same round trip.
+    const { up, states } = await timed(tl, `up -d (${what})`, () => (0,compose/* upThenLook */.mq)(t, stack, services));
     if (up.code !== 0)
         return `docker compose up failed: ${lastLine(up.stderr)}`;
-    const failure = await timed(tl, `health gate (${what})`, () => gate(t, stack, services, check, reporter, (text) => tl.note(`${t.label}, ${what}: ${text}`)));
+    const failure = await timed(tl, `health gate (${what})`, () => gate(t, stack, services, check, reporter, (text) => tl.note(`${t.label}, ${what}: ${text}`), states));
     if (failure)
         tl.note(`${t.label}, ${what}: not healthy: ${failure.split('\n')[0]}`);
     return failure;
 }
-async function gate(t, stack, services, check, reporter, note) {
+async function gate(t, stack, services, check, reporter, note, 
+/** The containers as they were just seen, for the first look. */
+seen) {
     const v = check.values;
     const timeoutMs = v.healthTimeout ?? 60_000;
     const intervalMs = v.healthInterval ?? 2_000;
     const deadline = Date.now() + timeoutMs;
     if (check.gate.containers) {
         for (;;) {
-            const states = await (0,compose/* serviceStates */._H)(t, stack, services);
+            const states = seen ?? (await (0,compose/* serviceStates */._H)(t, stack, services));
+            seen = undefined;
             const names = services.length ? services : [...new Set(states.map((s) => s.service))];
             const verdict = (0,compose/* containersVerdict */.YY)(states, names);
             if (verdict.ready) {

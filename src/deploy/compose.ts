@@ -6,7 +6,7 @@
  */
 import { cmd, type Command } from '../core/command.js';
 import { BelayError } from '../core/errors.js';
-import type { Transport } from '../transport/types.js';
+import type { ExecResult, Transport } from '../transport/types.js';
 
 /**
  * How compose is called: `docker compose` (the v2 plugin) or `docker-compose`, which is Compose v1 (Python, 1.x) or,
@@ -115,15 +115,13 @@ interface Inspected {
 }
 
 /**
- * The containers of `services` in the project (all of them when the list is empty), in one round trip: the
- * containers are found by the labels compose (v1 and v2) puts on them, with `-a` for named services so that one
- * that already exited counts (a crash is then seen at once, not as "not started yet" until the timeout), and
- * inspected in the same script.
- * One-off containers of `compose run` are left out below.
+ * `docker ps` of the containers of `services` in the project (all of them when the list is empty): found by the
+ * labels compose (v1 and v2) puts on them, with `-a` for named services so that one that already exited counts
+ * (a crash is then seen at once, not as "not started yet" until the timeout). All of the project (no services
+ * named): running ones only, since a one-shot service that exited is fine.
  */
-export async function serviceStates(t: Transport, stack: Stack, services: readonly string[]): Promise<ServiceState[]> {
-  // All of the project (no services named): running ones only, since a one-shot service that exited is fine.
-  const find = [
+function findArgs(stack: Stack, services: readonly string[]): string[] {
+  return [
     'docker',
     'ps',
     services.length ? '-aq' : '-q',
@@ -131,11 +129,15 @@ export async function serviceStates(t: Transport, stack: Stack, services: readon
     `label=com.docker.compose.project=${stack.project}`,
     ...services.flatMap((s) => ['--filter', `label=com.docker.compose.service=${s}`]),
   ];
-  // The ids are docker's own hex ids, so they are split on purpose; everything given arrives as "$@".
-  const script = 'ids=$("$@") || exit 1; [ -n "$ids" ] || exit 0; exec docker inspect --type container $ids';
-  const r = await t.exec(cmd('sh', '-c', script, 'belay', ...find));
-  if (r.code !== 0 || !r.stdout.trim()) return [];
-  const containers = (JSON.parse(r.stdout) as Inspected[]).filter(
+}
+
+// The ids are docker's own hex ids, so they are split on purpose; everything given arrives as "$@".
+const LOOK = 'ids=$("$@") || exit 1; [ -n "$ids" ] || exit 0; exec docker inspect --type container $ids';
+
+/** `docker inspect` output as ServiceStates; one-off containers of `compose run` left out. */
+function parseStates(json: string): ServiceState[] {
+  if (!json.trim()) return [];
+  const containers = (JSON.parse(json) as Inspected[]).filter(
     (c) => c.Config?.Labels?.['com.docker.compose.oneoff'] !== 'True',
   );
   return containers.map((c) => ({
@@ -147,6 +149,48 @@ export async function serviceStates(t: Transport, stack: Stack, services: readon
     image: c.Config?.Image ?? c.Image,
     healthLog: (c.State?.Health?.Log ?? []).slice(-3).map((l) => `exit ${l.ExitCode}: ${(l.Output ?? '').trim()}`),
   }));
+}
+
+/** The containers of `services` (see findArgs), found and inspected in one round trip. */
+export async function serviceStates(t: Transport, stack: Stack, services: readonly string[]): Promise<ServiceState[]> {
+  const r = await t.exec(cmd('sh', '-c', LOOK, 'belay', ...findArgs(stack, services)));
+  return r.code === 0 ? parseStates(r.stdout) : [];
+}
+
+/**
+ * $1 the number n of the command's arguments, then the command, then the look's `docker ps` argv. The command is
+ * run from references to its positional parameters (`"${1}" "${2}" …`, so eval sees only those, never a value);
+ * when it succeeds, a marker line and then LOOK on the rest.
+ */
+export const THEN_LOOK = `n=$1; shift; c=; i=1
+while [ "$i" -le "$n" ]; do c="$c \\"\\\${$i}\\""; i=$((i + 1)); done
+eval "$c" || exit $?
+shift "$n"
+echo belay-look
+${LOOK.replace('|| exit 1', '|| exit 0')}`;
+
+/**
+ * `up -d` of `services`, and in the same round trip, once it succeeded, the first look at their containers (what
+ * the health gate asks first): undefined when that look did not work, and the gate then asks again.
+ */
+export async function upThenLook(
+  t: Transport,
+  stack: Stack,
+  services: readonly string[],
+): Promise<{ up: ExecResult; states?: ServiceState[] }> {
+  const up = compose(stack, 'up', '-d', ...services);
+  if (up.kind !== 'argv' || up.env) return { up: await t.exec(up) };
+  const r = await t.exec(
+    cmd('sh', '-c', THEN_LOOK, 'belay', String(up.argv.length), ...up.argv, ...findArgs(stack, services)),
+  );
+  const at = r.stdout.indexOf('belay-look\n');
+  if (r.code !== 0 || at < 0) return { up: r };
+  const result = { ...r, stdout: r.stdout.slice(0, at) };
+  try {
+    return { up: result, states: parseStates(r.stdout.slice(at + 'belay-look\n'.length)) };
+  } catch {
+    return { up: result };
+  }
 }
 
 /**

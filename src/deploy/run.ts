@@ -31,6 +31,8 @@ import {
   detectCompose,
   probedCompose,
   serviceStates,
+  upThenLook,
+  type ServiceState,
   type Stack,
 } from './compose.js';
 import { appDirFor } from './belay-dir.js';
@@ -710,10 +712,11 @@ async function bringUp(
     const pulled = await timed(tl, `pull (${what})`, () => t.exec(compose(stack, 'pull', '--quiet', ...services)));
     if (pulled.code !== 0) return `pulling its images failed: ${lastLine(pulled.stderr)}`;
   }
-  const up = await timed(tl, `up -d (${what})`, () => t.exec(compose(stack, 'up', '-d', ...services)));
+  // The gate's first look at the containers comes back with `up -d`, in the same round trip.
+  const { up, states } = await timed(tl, `up -d (${what})`, () => upThenLook(t, stack, services));
   if (up.code !== 0) return `docker compose up failed: ${lastLine(up.stderr)}`;
   const failure = await timed(tl, `health gate (${what})`, () =>
-    gate(t, stack, services, check, reporter, (text) => tl.note(`${t.label}, ${what}: ${text}`)),
+    gate(t, stack, services, check, reporter, (text) => tl.note(`${t.label}, ${what}: ${text}`), states),
   );
   if (failure) tl.note(`${t.label}, ${what}: not healthy: ${failure.split('\n')[0]}`);
   return failure;
@@ -726,6 +729,8 @@ async function gate(
   check: GateSpec,
   reporter: Reporter,
   note: (text: string) => void,
+  /** The containers as they were just seen, for the first look. */
+  seen?: ServiceState[],
 ): Promise<string | undefined> {
   const v = check.values;
   const timeoutMs = v.healthTimeout ?? 60_000;
@@ -733,7 +738,8 @@ async function gate(
   const deadline = Date.now() + timeoutMs;
   if (check.gate.containers) {
     for (;;) {
-      const states = await serviceStates(t, stack, services);
+      const states = seen ?? (await serviceStates(t, stack, services));
+      seen = undefined;
       const names = services.length ? services : [...new Set(states.map((s) => s.service))];
       const verdict = containersVerdict(states, names);
       if (verdict.ready) {
