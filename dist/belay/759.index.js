@@ -1081,11 +1081,11 @@ async function deployHost({ t, target, ledger, reconnect }, plan, id, tl, report
     // Written before the lock is taken: a cancel right after the mkdir still leaves the post step what it needs
     // (ownership is judged without the time).
     ledger.taken(target, plan.appDir, owner);
-    // Images pinned by digest that the server already has need no pull: whether it has them is asked beside the
-    // lock (a look at docker, which needs no lock), and awaited only before the pull.
+    // Images pinned by digest need no `compose pull`: a digest names exactly that content, so there is nothing newer
+    // to fetch, and `up -d` fetches one the server lacks before it replaces any container (Compose v2 and v1 both
+    // make sure of every service's image first). A tag can move in the registry: then the pull comes first.
     const refs = plan.services.map((s) => plan.images[s]);
     const pinned = refs.length > 0 && refs.every((r) => r !== undefined && DIGEST_PINNED.test(r));
-    const present = pinned ? imagesPresent(t, refs) : Promise.resolve(false);
     // What the deploy needs to know first comes back from the command that takes the lock: the release state (and
     // the new release's folder made), and whether the Compose v2 plugin is there.
     const read = readStateStep(plan.appDir, id);
@@ -1117,10 +1117,9 @@ async function deployHost({ t, target, ledger, reconnect }, plan, id, tl, report
                 throw err;
             });
         }
-        const have = await present;
-        if (have)
-            reporter.info(`the images (pinned by digest) are on ${t.label} already: no pull`);
-        const failure = await bringUp(t, stack, plan.services, plan, tl, reporter, 'new release', !have);
+        if (pinned)
+            reporter.info(`the images are pinned by digest: no pull first (up -d fetches any ${t.label} lacks)`);
+        const failure = await bringUp(t, stack, plan.services, plan, tl, reporter, 'new release', !pinned);
         if (!failure) {
             const deployed = { ...record, outcome: 'deployed', finishedAt: new Date().toISOString() };
             // The records were read under the lock this deploy still holds: they are what is on the server.
