@@ -1,7 +1,7 @@
 /**
  * An unchanged redeploy, printed, never asserted: `belay deploy` (the CLI bundle, as a user runs it) next to a
- * hand-written bash script doing the same steps (one `ssh … "docker compose pull && docker compose up -d"`, then a
- * curl loop on the health URL), in the same run, against the test host's dockerd, registry and compose v2. Rounds
+ * hand-written bash script doing the steps such scripts do (one `ssh … "docker compose pull && docker compose up
+ * -d"`, then a curl loop on the health URL), in the same run, against the test host's dockerd, registry and compose v2. Rounds
  * alternate which goes first; each round's times, both medians and the median of the per-round ratios are printed
  * (target: belay ≤ 1.2×). Then the rollback: a release whose /health never answers is deployed (health-timeout
  * 3s), and the time from belay's verdict (`release … is not healthy on …`) to its `was rolled back: … is serving
@@ -29,8 +29,8 @@
  *
  * Reading the figures: the first deploys (which create the containers) are not compared. An unchanged redeploy of a
  * tiny app over loopback is the worst case for a ratio: the script's whole deploy is two compose calls, so belay's
- * fixed cost per deploy (Node starting the bundle, compose detection, the lock, the release record, the container
- * check, the `current` switch) weighs far more than against a deploy that pulls a new image and restarts a real
+ * fixed cost per deploy (Node starting the bundle, the lock, the release record, the container check, the
+ * `current` switch) weighs far more than against a deploy that pulls a new image and restarts a real
  * app. `container REPLACED` after a round would mean an unchanged redeploy restarted the app (it should not). Other
  * work on this machine (2 CPUs, shared) makes single rounds swing, which is why each round is shown.
  *
@@ -469,7 +469,7 @@ try {
   console.log(
     `SSH per deploy, counted in sshd's log (1 host): belay ${perDeploy(belayRuns, 'connections')} TCP connection(s), ` +
       `${perDeploy(belayRuns, 'logins')} login(s), ${perDeploy(belayRuns, 'commands')} commands ` +
-      `(one more when the deploy prunes releases beyond keep-releases), ` +
+      `(more with hooks, or when pruned releases leave images to remove), ` +
       `${perDeploy(belayRuns, 'sftp')} SFTP session(s)  (target 1 connection per host); ` +
       `script ${perDeploy(plainRuns, 'connections')} connection(s), ${perDeploy(plainRuns, 'commands')} command(s)`,
   );
@@ -495,16 +495,19 @@ try {
   console.log('\nwhere the time goes (medians over the rounds; phases marked by the arrival of each printed line)');
   const row = (name: string, value: string) => console.log(`  ${name.padEnd(94)}${value}`);
   row(
-    'belay: start → "release … on" (node, connect, compose version, lock, current, write release)',
+    'belay: start → "release … on" (node, connect, lock + release state + compose probe, write release)',
     phase(belayRuns, 'release'),
   );
   row(
-    'belay: → "containers: all running" (compose pull, up -d, compose ps + docker inspect)',
+    'belay: → "containers: all running" (up -d and the first container look, one command)',
     phase(belayRuns, 'containers', 'release'),
   );
   row('belay: → "✓ … healthy after 1 attempt(s)" (URL gate)', phase(belayRuns, 'url', 'containers'));
-  row('belay: → "deployed and healthy" (move current, update the record, prune)', phase(belayRuns, 'done', 'url'));
-  row('belay: → exit (unlock, close the connection, node exits)', phase(belayRuns, 'exit', 'done'));
+  row(
+    'belay: → "deployed and healthy" (record, current, prune and unlock, one command)',
+    phase(belayRuns, 'done', 'url'),
+  );
+  row('belay: → exit (close the connection, node exits)', phase(belayRuns, 'exit', 'done'));
   row('script: start → "up" (ssh connect, compose pull, up -d)', phase(plainRuns, 'up'));
   row('script: → "healthy" (curl)', phase(plainRuns, 'healthy', 'up'));
   row('script: → exit', phase(plainRuns, 'exit', 'healthy'));
@@ -530,7 +533,7 @@ try {
     row(`  ${step}`, ms(median(xs)));
   }
   row(
-    '  not in the timeline (node start, compose version, read current, after the gate, exit)',
+    '  not in the timeline (node start, config, after the gate: finish and unlock, exit)',
     ms(median(totals) - inTimeline),
   );
   row('  whole action run', ms(median(totals)));
@@ -579,20 +582,11 @@ try {
     if (r.code !== 0) throw new Error(`${what} failed (exit ${r.code}): ${r.stderr}`);
     return r.stdout;
   };
-  const small = await seven(
-    "one command that does nothing (`true`): the cost of each of belay's small state commands",
-    remote('true', 'true'),
-  );
-  const version = await seven('docker compose version --short', remote('version', 'docker compose version --short'));
+  await seven("one command that does nothing (`true`): the floor of each of belay's commands", remote('true', 'true'));
   const compose = (...args: string[]) =>
     `docker compose -p ${plainApp} --project-directory ${plainDir} -f ${plainDir}/compose.yml ${args.join(' ')}`;
   await seven('docker compose pull --quiet web (unchanged)', remote('pull', compose('pull', '--quiet', 'web')));
   await seven('docker compose up -d web (unchanged)', remote('up', compose('up', '-d', 'web')));
-  const composePs = await seven('docker compose ps -q web', remote('ps', compose('ps', '-q', 'web')));
-  const inspect = await seven(
-    'docker inspect <container>',
-    remote('inspect', `docker inspect --type container ${plainApp}-web-1 > /dev/null`),
-  );
   const oneLook = await seven(
     'the same look in one command: docker inspect $(docker ps -aq --filter label=…)',
     remote(
@@ -608,16 +602,13 @@ try {
   transport = undefined;
   const counts = belayRuns.map((r) => r.ssh.commands);
   const commands = median(counts);
-  // Of belay's commands on an unchanged redeploy, 5 run docker (compose version, pull, up -d, ps -q, inspect; see
-  // src/deploy/run.ts and compose.ts): update this when that changes. The others read or write belay's state.
-  const stateCommands = commands - 5;
+  // What belay's commands are on an unchanged redeploy of digest-pinned images (src/deploy/run.ts): update this
+  // when that changes.
   console.log(
-    `  belay runs ${commands} commands per unchanged redeploy where the script runs 1:\n` +
-      `    ${stateCommands} small state steps (lock, release folder, current, record, prune, unlock), one after ` +
-      `another, at ~${small.toFixed(0)} ms each ≈ ${(stateCommands * small).toFixed(0)} ms\n` +
-      `    compose version ${version.toFixed(0)} ms, before the lock\n` +
-      `    the container look (compose ps + inspect) ${(composePs + inspect).toFixed(0)} ms, ` +
-      `where one docker ps + inspect takes ${oneLook.toFixed(0)} ms`,
+    `  belay runs ${commands} commands per unchanged redeploy where the script runs 1 (and an SFTP session for ` +
+      `the release's files): the lock with the release state and the Compose probe; up -d with the first ` +
+      `container look (one docker ps + inspect: ${oneLook.toFixed(0)} ms); the record, current, prune and ` +
+      `unlock. No compose pull: a digest names its content, and up -d fetches an image the server lacks.`,
   );
 
   // The rollback: a release whose /health never answers.
@@ -689,7 +680,7 @@ try {
     med(windows.map((w) => w.toStart)),
   );
   row(
-    '  → "containers: all running" (pull, up -d of the previous release, container gate)',
+    '  → "containers: all running" (up -d of the previous release with its first look, container gate; a pull only when its images are gone)',
     med(
       windows.map((w) =>
         w.toContainers !== undefined && w.toStart !== undefined ? w.toContainers - w.toStart : undefined,
