@@ -4,7 +4,7 @@
  * test/harness/compose-v1.ts). belay must find v1 by itself, deploy with it, roll back with it, and doctor must say
  * which Compose it found. The containers' own compose label proves which Compose made them.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chownSync, existsSync, mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -148,6 +148,10 @@ describe('a server with only Compose v1 (docker-compose 1.29)', () => {
   });
 
   it('deploys release 1 with docker-compose v1: healthy, its container made by Compose 1.29', async () => {
+    // Only in the registry, as after a build elsewhere: no compose pull for a digest, v1's up -d fetches it.
+    for (const ref of [healthy.tag, healthy.ref])
+      spawnSync('docker', ['image', 'rm', '--force', ref], { stdio: 'ignore' });
+    expect(spawnSync('docker', ['image', 'inspect', healthy.ref], { stdio: 'ignore' }).status).not.toBe(0);
     const r = await runAction('deploy', inputs(healthy), { cwd: workspace });
     expect(errorsOf(r.stdout)).toEqual([]);
     expect(r.code).toBe(0);
