@@ -1945,6 +1945,14 @@ const PROJECT_LABEL = 'com.docker.compose.project';
  */
 const PS_THEN_INSPECT = 'ids=$(docker ps -q "$@") || exit $?; [ -z "$ids" ] || exec docker inspect --type container $ids';
 /**
+ * $1 the name Compose v2 gives the service's first container (`<project>-<service>-1`), then the filters of
+ * PS_THEN_INSPECT: that container inspected by name (one docker command), else PS_THEN_INSPECT. Whether the
+ * container found by name is the right one (its labels, running) is judged by the caller.
+ */
+const BY_NAME_ELSE_PS = `c=$1; shift
+if out=$(docker inspect --type container -- "$c" 2>/dev/null); then printf '%s\n' "$out"; exit 0; fi
+${PS_THEN_INSPECT}`;
+/**
  * The running container of `spec` on the server. A compose service running in several projects needs `app` to
  * say which; a stopped or unknown one is an error that lists what does run. One command on the server either way.
  */
@@ -1955,13 +1963,25 @@ async function findContainer(t, spec, user) {
         const filters = ['--filter', `label=${SERVICE_LABEL}=${spec.service}`];
         if (spec.project)
             filters.push('--filter', `label=${PROJECT_LABEL}=${spec.project}`);
-        const r = await t.exec((0,_core_command_js__WEBPACK_IMPORTED_MODULE_0__/* .cmd */ .HW)('sh', '-c', PS_THEN_INSPECT, 'belay', ...filters));
-        if (r.code !== 0) {
-            const p = dockerProblem(r, user);
-            throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .BelayError */ .oT(`docker on ${t.label}: ${p.detail}. ${p.fix}`);
-        }
-        // In `docker ps` order, newest first, as the id list was given.
-        const found = r.stdout.trim() ? JSON.parse(r.stdout) : [];
+        const look = async (script, ...args) => {
+            const r = await t.exec((0,_core_command_js__WEBPACK_IMPORTED_MODULE_0__/* .cmd */ .HW)('sh', '-c', script, 'belay', ...args));
+            if (r.code !== 0) {
+                const p = dockerProblem(r, user);
+                throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .BelayError */ .oT(`docker on ${t.label}: ${p.detail}. ${p.fix}`);
+            }
+            // In `docker ps` order, newest first, as the id list was given.
+            return r.stdout.trim() ? JSON.parse(r.stdout) : [];
+        };
+        // With the project known, the container Compose v2 names `<project>-<service>-1` is asked for by name first
+        // (one docker command instead of two); kept only when its labels say it is that service and it runs.
+        const ofSpec = (c) => c.Config?.Labels?.[SERVICE_LABEL] === spec.service &&
+            c.Config?.Labels?.[PROJECT_LABEL] === spec.project &&
+            c.State?.Running === true;
+        let found = spec.project
+            ? await look(BY_NAME_ELSE_PS, `${spec.project}-${spec.service}-1`, ...filters)
+            : await look(PS_THEN_INSPECT, ...filters);
+        if (spec.project && found.length === 1 && !ofSpec(found[0]))
+            found = await look(PS_THEN_INSPECT, ...filters);
         const projects = [...new Set(found.map((c) => c.Config?.Labels?.[PROJECT_LABEL] ?? ''))];
         if (found.length === 0) {
             const where = spec.project ? ` of compose project ${spec.project}` : '';

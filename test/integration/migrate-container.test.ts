@@ -3,11 +3,12 @@
  * running container on the server over SSH and forwards to its own address on its compose network, which nothing
  * outside the server reaches. Real dockerd, real compose, a real PostgreSQL in the container.
  */
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startComposePostgres, type ComposePostgres } from '../harness/pg-image.js';
+import { postgresImage, startComposePostgres, type ComposePostgres } from '../harness/pg-image.js';
 import { runAction } from '../harness/runner.js';
 import { testHost } from '../harness/test-host.js';
 
@@ -99,6 +100,25 @@ describe('migrate into a database container on the server', () => {
     const gone = await runAction('migrate', { ...ssh, 'db-container': 'no-such-db' }, { cwd: workspace });
     expect(gone.code).toBe(1);
     expect(gone.stdout).toContain('::error::Invalid input "db-container": no container "no-such-db" on');
+  });
+
+  it('a container that only has the name compose would give the service is not taken for it', async () => {
+    // `<project>-db-1`, started by hand (no compose labels): looked up by name first, then refused for its labels.
+    const project = `belay-lookalike-${id}`;
+    execFileSync(
+      'docker',
+      ['run', '-d', '--name', `${project}-db-1`, '-e', `POSTGRES_PASSWORD=${password}`, postgresImage()],
+      {
+        stdio: 'ignore',
+      },
+    );
+    try {
+      const r = await runAction('migrate', { ...ssh, 'db-service': 'db', app: project }, { cwd: workspace });
+      expect(r.code).toBe(1);
+      expect(r.stdout).toContain(`no running container of service "db" of compose project ${project}`);
+    } finally {
+      execFileSync('docker', ['rm', '-f', `${project}-db-1`], { stdio: 'ignore' });
+    }
   });
 
   it('a stopped container is refused before anything runs', async () => {
