@@ -269,8 +269,9 @@ function findArgs(stack, services) {
         ...services.flatMap((s) => ['--filter', `label=com.docker.compose.service=${s}`]),
     ];
 }
-// The ids are docker's own hex ids, so they are split on purpose; everything given arrives as "$@".
-const LOOK = 'ids=$("$@") || exit 1; [ -n "$ids" ] || exit 0; exec docker inspect --type container $ids';
+// The ids are docker's own hex ids, so they are split on purpose; everything given arrives as "$@". `failed`: the
+// status when `docker ps` fails.
+const look = (failed) => `ids=$("$@") || exit ${failed}; [ -n "$ids" ] || exit 0; exec docker inspect --type container $ids`;
 /** `docker inspect` output as ServiceStates; one-off containers of `compose run` left out. */
 function parseStates(json) {
     if (!json.trim())
@@ -288,20 +289,20 @@ function parseStates(json) {
 }
 /** The containers of `services` (see findArgs), found and inspected in one round trip. */
 async function serviceStates(t, stack, services) {
-    const r = await t.exec((0,_core_command_js__WEBPACK_IMPORTED_MODULE_0__/* .cmd */ .HW)('sh', '-c', LOOK, 'belay', ...findArgs(stack, services)));
+    const r = await t.exec((0,_core_command_js__WEBPACK_IMPORTED_MODULE_0__/* .cmd */ .HW)('sh', '-c', look(1), 'belay', ...findArgs(stack, services)));
     return r.code === 0 ? parseStates(r.stdout) : [];
 }
 /**
  * $1 the number n of the command's arguments, then the command, then the look's `docker ps` argv. The command is
  * run from references to its positional parameters (`"${1}" "${2}" …`, so eval sees only those, never a value);
- * when it succeeds, a marker line and then LOOK on the rest.
+ * when it succeeds, a marker line and then the look on the rest (whose own failure is not the command's).
  */
 const THEN_LOOK = `n=$1; shift; c=; i=1
 while [ "$i" -le "$n" ]; do c="$c \\"\\\${$i}\\""; i=$((i + 1)); done
 eval "$c" || exit $?
 shift "$n"
 echo belay-look
-${LOOK.replace('|| exit 1', '|| exit 0')}`;
+${look(0)}`;
 /**
  * `up -d` of `services`, and in the same round trip, once it succeeded, the first look at their containers (what
  * the health gate asks first): undefined when that look did not work, and the gate then asks again.
@@ -687,7 +688,8 @@ if out=$(docker inspect --type container -- "$c" 2>/dev/null); then printf '%s\n
 ${PS_THEN_INSPECT}`;
 /**
  * The running container of `spec` on the server. A compose service running in several projects needs `app` to
- * say which; a stopped or unknown one is an error that lists what does run. One command on the server either way.
+ * say which; a stopped or unknown one is an error that lists what does run. One command on the server, two when
+ * the container named like the service's is not it.
  */
 async function findContainer(t, spec, user) {
     const input = spec.service !== undefined ? 'db-service' : 'db-container';

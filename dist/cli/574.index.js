@@ -298,8 +298,9 @@ function findArgs(stack, services) {
         ...services.flatMap((s) => ['--filter', `label=com.docker.compose.service=${s}`]),
     ];
 }
-// The ids are docker's own hex ids, so they are split on purpose; everything given arrives as "$@".
-const LOOK = 'ids=$("$@") || exit 1; [ -n "$ids" ] || exit 0; exec docker inspect --type container $ids';
+// The ids are docker's own hex ids, so they are split on purpose; everything given arrives as "$@". `failed`: the
+// status when `docker ps` fails.
+const look = (failed) => `ids=$("$@") || exit ${failed}; [ -n "$ids" ] || exit 0; exec docker inspect --type container $ids`;
 /** `docker inspect` output as ServiceStates; one-off containers of `compose run` left out. */
 function parseStates(json) {
     if (!json.trim())
@@ -317,20 +318,20 @@ function parseStates(json) {
 }
 /** The containers of `services` (see findArgs), found and inspected in one round trip. */
 async function serviceStates(t, stack, services) {
-    const r = await t.exec((0,_core_command_js__WEBPACK_IMPORTED_MODULE_0__/* .cmd */ .HW)('sh', '-c', LOOK, 'belay', ...findArgs(stack, services)));
+    const r = await t.exec((0,_core_command_js__WEBPACK_IMPORTED_MODULE_0__/* .cmd */ .HW)('sh', '-c', look(1), 'belay', ...findArgs(stack, services)));
     return r.code === 0 ? parseStates(r.stdout) : [];
 }
 /**
  * $1 the number n of the command's arguments, then the command, then the look's `docker ps` argv. The command is
  * run from references to its positional parameters (`"${1}" "${2}" …`, so eval sees only those, never a value);
- * when it succeeds, a marker line and then LOOK on the rest.
+ * when it succeeds, a marker line and then the look on the rest (whose own failure is not the command's).
  */
 const THEN_LOOK = `n=$1; shift; c=; i=1
 while [ "$i" -le "$n" ]; do c="$c \\"\\\${$i}\\""; i=$((i + 1)); done
 eval "$c" || exit $?
 shift "$n"
 echo belay-look
-${LOOK.replace('|| exit 1', '|| exit 0')}`;
+${look(0)}`;
 /**
  * `up -d` of `services`, and in the same round trip, once it succeeded, the first look at their containers (what
  * the health gate asks first): undefined when that look did not work, and the gate then asks again.
@@ -1543,8 +1544,7 @@ async function deployHost({ t, target, ledger, reconnect }, plan, id, tl, report
     // Images pinned by digest need no `compose pull`: a digest names exactly that content, so there is nothing newer
     // to fetch, and `up -d` fetches one the server lacks before it replaces any container (Compose v2 and v1 both
     // make sure of every service's image first). A tag can move in the registry: then the pull comes first.
-    const refs = plan.services.map((s) => plan.images[s]);
-    const pinned = refs.length > 0 && refs.every((r) => r !== undefined && DIGEST_PINNED.test(r));
+    const pinned = pinnedRefs(plan.services, plan.images) !== undefined;
     // What the deploy needs to know first comes back from the command that takes the lock: the release state (and
     // the new release's folder made), and whether the Compose v2 plugin is there.
     const read = readStateStep(plan.appDir, id);
@@ -1640,6 +1640,13 @@ async function deployHost({ t, target, ledger, reconnect }, plan, id, tl, report
         if (await lock.release())
             ledger.released(target, plan.appDir);
     }
+}
+/** The image refs of `services`, when every one is given and pinned by digest; else undefined. */
+function pinnedRefs(services, images) {
+    const refs = services.map((s) => images[s]);
+    return refs.length > 0 && refs.every((r) => r !== undefined && DIGEST_PINNED.test(r))
+        ? refs
+        : undefined;
 }
 /** True when every image of `refs` is on the server's docker (never throws: false when it cannot tell). */
 async function imagesPresent(t, refs) {
@@ -1936,9 +1943,8 @@ async function runRollback({ reporter, face, loaded }) {
                 const stack = stackOf(to, store, cli, appDir);
                 // Present or pullable, before anything running is touched: images pinned by digest that the server has
                 // are used as they are (so a rollback works while the registry is down); anything else is pulled.
-                const refs = to.services.map((s) => to.images[s]);
-                const pinned = refs.length > 0 && refs.every((r) => r !== undefined && DIGEST_PINNED.test(r));
-                if (pinned && (await imagesPresent(t, refs))) {
+                const refs = pinnedRefs(to.services, to.images);
+                if (refs && (await imagesPresent(t, refs))) {
                     reporter.info(`the images of ${to.id} (pinned by digest) are on ${t.label} already: no pull`);
                 }
                 else {

@@ -131,8 +131,10 @@ function findArgs(stack: Stack, services: readonly string[]): string[] {
   ];
 }
 
-// The ids are docker's own hex ids, so they are split on purpose; everything given arrives as "$@".
-const LOOK = 'ids=$("$@") || exit 1; [ -n "$ids" ] || exit 0; exec docker inspect --type container $ids';
+// The ids are docker's own hex ids, so they are split on purpose; everything given arrives as "$@". `failed`: the
+// status when `docker ps` fails.
+const look = (failed: number) =>
+  `ids=$("$@") || exit ${failed}; [ -n "$ids" ] || exit 0; exec docker inspect --type container $ids`;
 
 /** `docker inspect` output as ServiceStates; one-off containers of `compose run` left out. */
 function parseStates(json: string): ServiceState[] {
@@ -153,21 +155,21 @@ function parseStates(json: string): ServiceState[] {
 
 /** The containers of `services` (see findArgs), found and inspected in one round trip. */
 export async function serviceStates(t: Transport, stack: Stack, services: readonly string[]): Promise<ServiceState[]> {
-  const r = await t.exec(cmd('sh', '-c', LOOK, 'belay', ...findArgs(stack, services)));
+  const r = await t.exec(cmd('sh', '-c', look(1), 'belay', ...findArgs(stack, services)));
   return r.code === 0 ? parseStates(r.stdout) : [];
 }
 
 /**
  * $1 the number n of the command's arguments, then the command, then the look's `docker ps` argv. The command is
  * run from references to its positional parameters (`"${1}" "${2}" …`, so eval sees only those, never a value);
- * when it succeeds, a marker line and then LOOK on the rest.
+ * when it succeeds, a marker line and then the look on the rest (whose own failure is not the command's).
  */
 export const THEN_LOOK = `n=$1; shift; c=; i=1
 while [ "$i" -le "$n" ]; do c="$c \\"\\\${$i}\\""; i=$((i + 1)); done
 eval "$c" || exit $?
 shift "$n"
 echo belay-look
-${LOOK.replace('|| exit 1', '|| exit 0')}`;
+${look(0)}`;
 
 /**
  * `up -d` of `services`, and in the same round trip, once it succeeded, the first look at their containers (what

@@ -476,8 +476,7 @@ async function deployHost(
   // Images pinned by digest need no `compose pull`: a digest names exactly that content, so there is nothing newer
   // to fetch, and `up -d` fetches one the server lacks before it replaces any container (Compose v2 and v1 both
   // make sure of every service's image first). A tag can move in the registry: then the pull comes first.
-  const refs = plan.services.map((s) => plan.images[s]);
-  const pinned = refs.length > 0 && refs.every((r) => r !== undefined && DIGEST_PINNED.test(r));
+  const pinned = pinnedRefs(plan.services, plan.images) !== undefined;
   // What the deploy needs to know first comes back from the command that takes the lock: the release state (and
   // the new release's folder made), and whether the Compose v2 plugin is there.
   const read = readStateStep(plan.appDir, id);
@@ -579,6 +578,14 @@ async function deployHost(
   } finally {
     if (await lock.release()) ledger.released(target, plan.appDir);
   }
+}
+
+/** The image refs of `services`, when every one is given and pinned by digest; else undefined. */
+function pinnedRefs(services: readonly string[], images: Readonly<Record<string, string>>): string[] | undefined {
+  const refs = services.map((s) => images[s]);
+  return refs.length > 0 && refs.every((r) => r !== undefined && DIGEST_PINNED.test(r))
+    ? (refs as string[])
+    : undefined;
 }
 
 /** True when every image of `refs` is on the server's docker (never throws: false when it cannot tell). */
@@ -942,9 +949,8 @@ export async function runRollback({ reporter, face, loaded }: RunContext): Promi
         const stack = stackOf(to, store, cli, appDir);
         // Present or pullable, before anything running is touched: images pinned by digest that the server has
         // are used as they are (so a rollback works while the registry is down); anything else is pulled.
-        const refs = to.services.map((s) => to.images[s]);
-        const pinned = refs.length > 0 && refs.every((r) => r !== undefined && DIGEST_PINNED.test(r));
-        if (pinned && (await imagesPresent(t, refs as string[]))) {
+        const refs = pinnedRefs(to.services, to.images);
+        if (refs && (await imagesPresent(t, refs))) {
           reporter.info(`the images of ${to.id} (pinned by digest) are on ${t.label} already: no pull`);
         } else {
           const pulled = await timed(tl, `pull (rollback to ${to.id})`, () =>

@@ -84,7 +84,8 @@ ${PS_THEN_INSPECT}`;
 
 /**
  * The running container of `spec` on the server. A compose service running in several projects needs `app` to
- * say which; a stopped or unknown one is an error that lists what does run. One command on the server either way.
+ * say which; a stopped or unknown one is an error that lists what does run. One command on the server, two when
+ * the container named like the service's is not it.
  */
 export async function findContainer(t: Transport, spec: ContainerSpec, user: string): Promise<FoundContainer> {
   const input = spec.service !== undefined ? 'db-service' : 'db-container';
