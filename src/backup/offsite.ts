@@ -210,7 +210,7 @@ async function copyInto(there: BackupStore, remote: Transport, job: Job): Promis
     if (written !== sent.sha256) {
       throw new BelayError(`${there.path(partial)} has sha256 ${written} there, not the ${sent.sha256} that was sent`);
     }
-    const listing = await there.keep(partial, name, copyManifest(manifest, plan, name, sent));
+    const listing = (await there.keep(partial, name, manifest.id, copyManifest(manifest, plan, name, sent)))!;
     const path = `${remote.label}:${there.path(name)}`;
     reporter.info(`✓ copied backup ${manifest.id} to ${path} (${formatSize(sent.size)}, sha256 checked there)`);
     return { sent: { path, size: sent.size, sha256: sent.sha256 }, listing };

@@ -62,30 +62,42 @@ export function pgCommand(
 export const stdinFor = (login: PgLogin) => `${login.password ?? ''}\n`;
 
 /**
- * The dump and its checks in one command, so that no step after pg_dump waits for a round trip or a `docker exec`
- * to start. Arguments: the partial file, `toc` or not, the database container's id ('' on the host), then
- * pg_dump's argv. The password is the first stdin line, as for pgCommand.
+ * The dump and its checks in one command, started before the snapshot it dumps exists, so that neither its round
+ * trip nor the `docker exec` that runs pg_dump waits for the database session (see dumpCommand). Arguments: the
+ * backup folder (made when missing), the partial file, `toc` or not, the container pg_restore runs in ('' on the
+ * host), who reads stdin (`here`: this script, `inside`: the command, a shell in the container), then the command.
+ * Stdin holds the password and the snapshot's id, a line each, once they are known: here, they are read before
+ * pg_dump starts, which is given `--snapshot`; inside, the command is started at once with this stdin (it reads
+ * them itself, see IN_CONTAINER).
  *
  * pg_dump writes straight to the partial, a seekable file, so it can go back and record where each table's data
  * starts (what `pg_restore -j` and selective restores need); a pipe would lose that, which is why the sha256 is
  * read from the finished file rather than from the stream. What belay needs from the run comes on stderr as
  * `belay-<name>=<value>` lines, pg_dump's own messages around them:
+ * - `belay-dir-failed`, alone: the backup folder could not be made (mkdir's message before it); nothing ran;
+ * - `belay-inside` (IN_CONTAINER), alone: the shell in the container started;
  * - `belay-dump-writing` (DUMP_STARTED), alone: pg_dump has written its first bytes (it has its snapshot and
  *   locks, and is past its own start);
- * - `belay-dump-exit`: pg_dump's exit status; nothing else is done unless it is 0;
+ * - `belay-dump-exit`: pg_dump's exit status (`none` when stdin ended before the snapshot came); nothing else is
+ *   done unless it is 0;
  * - `belay-size`, `belay-sha256`: of the file as it is on disk once pg_dump has exited;
  * - `belay-toc-exit`: with `toc`, the status of `pg_restore --list` reading the same file; its listing (and its
  *   messages) are the command's stdout. It is started once pg_dump writes (a line `go` on its stdin lets it
  *   start) and then waits on its stdin for the file, so its own start (a `docker exec`) is paid neither at
  *   pg_dump's start nor after the dump.
+ * An asynchronous command's stdin is /dev/null unless redirected, hence fd 3 for the one that reads it.
  */
 const DUMP_AND_CHECK =
-  'partial=$1; toc=$2; container=$3; shift 3; ' +
-  'IFS= read -r PGPASSWORD || :; export PGPASSWORD; umask 077; exec < /dev/null; ' +
+  'dir=$1; partial=$2; toc=$3; container=$4; reads=$5; shift 5; umask 077; ' +
+  '[ -d "$dir" ] || mkdir -p -- "$dir" || { echo belay-dir-failed >&2; exit 0; }; ' +
+  'if [ "$reads" = here ]; then ' +
+  'IFS= read -r PGPASSWORD && IFS= read -r snapshot || { echo belay-dump-exit=none >&2; exit 0; }; ' +
+  'export PGPASSWORD; set -- "$@" "--snapshot=$snapshot"; exec 3< /dev/null; ' +
+  'else exec 3<&0; fi; exec < /dev/null; ' +
   SHA256_FUNCTION +
   'belay_sums() { printf \'belay-size=%s\\nbelay-sha256=%s\\n\' "$(wc -c < "$partial")" "$(belay_sha256 "$partial")" >&2; }; ' +
   'belay_list() { if [ -n "$container" ]; then docker exec -i "$container" pg_restore --list; else pg_restore --list; fi; }; ' +
-  'belay_dump() { "$@" > "$partial" & pid=$!; ' +
+  'belay_dump() { "$@" <&3 > "$partial" & pid=$!; exec 3<&-; ' +
   'while [ ! -s "$partial" ] && kill -0 "$pid" 2>/dev/null; do sleep 0.05 2>/dev/null || sleep 1; done; ' +
   '[ -s "$partial" ] && { echo belay-dump-writing >&2; [ "$toc" = toc ] && echo go; }; ' +
   'wait "$pid"; rc=$?; echo "belay-dump-exit=$rc" >&2; [ "$rc" -eq 0 ] || return 0; ' +
@@ -94,21 +106,63 @@ const DUMP_AND_CHECK =
   'belay_dump "$@" | { IFS= read -r go && { belay_list 2>&1; echo "belay-toc-exit=$?" >&2; }; }; ' +
   'else belay_dump "$@"; fi; exit 0';
 
+/**
+ * The shell in the database container that runs pg_dump (`sh -c IN_CONTAINER belay pg_dump …`): it says it
+ * started, reads the password and the snapshot's id from its stdin, and only then runs pg_dump, so the
+ * `docker exec` is paid while belay still opens the snapshot. Exit 99 when stdin ends first.
+ */
+const IN_CONTAINER =
+  'echo belay-inside >&2; IFS= read -r PGPASSWORD && IFS= read -r s || exit 99; export PGPASSWORD; ' +
+  'exec "$@" "--snapshot=$s" < /dev/null';
+
 /** The line DUMP_AND_CHECK writes on stderr once pg_dump has written its first bytes. */
 export const DUMP_STARTED = 'belay-dump-writing';
+/** The line DUMP_AND_CHECK writes on stderr when pg_dump has succeeded, before the checks of the file. */
+export const DUMP_SUCCEEDED = 'belay-dump-exit=0\n';
 
-/** pg_dump of `database` at `place` into `partial` (a path on the server), with the checks of DUMP_AND_CHECK. */
-export function dumpCommand(place: PgPlace, login: PgLogin, partial: string, toc: boolean, ...args: string[]): Command {
+/**
+ * Where a dump runs: on the host against host:port, or in a container (by id or name). `shell`: through a shell
+ * in the container, which reads the snapshot itself (most images have one); without, pg_dump is started by the
+ * script on the host once the snapshot is known.
+ */
+export type DumpPlace =
+  | { readonly kind: 'host'; readonly host: string; readonly port: number }
+  | { readonly kind: 'container'; readonly ref: string; readonly shell: boolean };
+
+/**
+ * pg_dump of `database` at `place` into `partial` (a path on the server, in `dir`), with the checks of
+ * DUMP_AND_CHECK. Run it with `stdin: dumpInput(login, snapshot)`, which may come after it started.
+ */
+export function dumpCommand(
+  place: DumpPlace,
+  login: PgLogin,
+  dir: string,
+  partial: string,
+  toc: boolean,
+  ...args: string[]
+): Command {
   const connection = place.kind === 'host' ? ['-h', place.host, '-p', String(place.port)] : [];
   const argv = ['pg_dump', ...connection, '-U', login.user, ...args];
-  const container = place.kind === 'container' ? place.container.id : '';
-  const inner = place.kind === 'container' ? ['docker', 'exec', '-i', '-e', 'PGPASSWORD', container, ...argv] : argv;
-  return cmd('sh', '-c', DUMP_AND_CHECK, 'belay', partial, toc ? 'toc' : '', container, ...inner);
+  const ref = place.kind === 'container' ? place.ref : '';
+  const [reads, inner] =
+    place.kind === 'host'
+      ? ['here', argv]
+      : place.shell
+        ? ['inside', ['docker', 'exec', '-i', ref, 'sh', '-c', IN_CONTAINER, 'belay', ...argv]]
+        : ['here', ['docker', 'exec', '-i', '-e', 'PGPASSWORD', ref, ...argv]];
+  return cmd('sh', '-c', DUMP_AND_CHECK, 'belay', dir, partial, toc ? 'toc' : '', ref, reads, ...inner);
 }
+
+/** What a dump command reads on stdin: the password and the snapshot to dump. */
+export const dumpInput = (login: PgLogin, snapshot: string) => `${login.password ?? ''}\n${snapshot}\n`;
 
 /** What a run of dumpCommand says. `ok` is pg_dump's success; the rest is known only when it is true. */
 export interface DumpRun {
   readonly ok: boolean;
+  /** The shell in the container started (a run through one that never did says nothing of pg_dump). */
+  readonly inside: boolean;
+  /** The backup folder could not be made; nothing ran. */
+  readonly noDir: boolean;
   /** pg_dump's exit status (or the command's, or its signal, when pg_dump's is unknown). */
   readonly exit: string;
   /** pg_dump's (or the command's) messages, without belay's own lines. */
@@ -122,20 +176,32 @@ export interface DumpRun {
 export function readDumpRun(r: ExecResult): DumpRun {
   const values = new Map<string, string>();
   const messages: string[] = [];
+  let inside = false;
+  let noDir = false;
   for (const line of r.stderr.split('\n')) {
     if (line === DUMP_STARTED) continue;
+    if (line === 'belay-inside') {
+      inside = true;
+      continue;
+    }
+    if (line === 'belay-dir-failed') {
+      noDir = true;
+      continue;
+    }
     const m = /^belay-(dump-exit|size|sha256|toc-exit)=(.*)$/.exec(line);
     if (m) values.set(m[1]!, m[2]!);
     else messages.push(line);
   }
   const stderr = messages.join('\n');
   const exit = values.get('dump-exit');
-  if (exit !== '0') return { ok: false, exit: exit ?? r.signal ?? String(r.code), stderr };
+  if (exit !== '0') return { ok: false, inside, noDir, exit: exit ?? r.signal ?? String(r.code), stderr };
   const size = Number(values.get('size') ?? 'x');
   const sha256 = /^([0-9a-f]{64})\b/.exec(values.get('sha256') ?? '')?.[1];
   const tocExit = values.get('toc-exit');
   return {
     ok: true,
+    inside,
+    noDir,
     exit,
     stderr,
     ...(Number.isSafeInteger(size) ? { size } : {}),

@@ -16,6 +16,7 @@ import {
   countTables,
   dumpCommand,
   DUMP_STARTED,
+  DUMP_SUCCEEDED,
   lastLine,
   openSnapshot,
   pgCommand,
@@ -23,13 +24,18 @@ import {
   readDumpRun,
   stdinFor,
   tablesWithData,
+  dumpInput,
+  type DumpPlace,
   type DumpRun,
+  type PgPlace,
   type TableCount,
 } from './postgres.js';
 import { planOffsite, sendOffsite } from './offsite.js';
 import { retentionRules } from './retention.js';
 import { sqliteCopy, sqliteName, sqlitePlace, sqliteVersion } from './sqlite.js';
 import { onServer, openPgSession, type OnServer, type PgSession } from './session.js';
+import { containerSpec } from '../database/reach.js';
+import type { ExecResult } from '../transport/types.js';
 import type { BackupStore, Listing } from './store.js';
 import { quoteIdent } from '../database/connect.js';
 
@@ -105,21 +111,28 @@ type Produced = Pick<Manifest, 'database' | 'size' | 'sha256' | 'serverVersion' 
 
 /**
  * The end every engine shares: the partial written and verified by `produce` is renamed and given its manifest;
- * whatever goes wrong, no half-written or unverified file stays behind to be mistaken for a backup.
+ * whatever goes wrong, no half-written or unverified file stays behind to be mistaken for a backup. `produce` may
+ * call `soon` once the end is near (the dump is written, only its checks are left): the command that renames it
+ * is then started, and waits for the manifest, so its round trip is paid during the checks.
  */
 async function keepVerified(
   store: BackupStore,
   v: Values,
   engine: Manifest['engine'],
-  produce: (partial: string, id: string) => Promise<Produced>,
+  produce: (partial: string, soon: () => void) => Promise<Produced>,
 ): Promise<Kept> {
   const started = Date.now();
-  await store.ensure();
   const id = newBackupId(new Date(started));
   const file = fileOf(id, engine);
   const partial = `${file}.partial`;
+  const final = deferred<Manifest | undefined>();
+  let keeping: Promise<Listing | undefined> | undefined;
+  const soon = () => {
+    keeping ??= store.keep(partial, file, id, final.promise);
+    keeping.catch(() => undefined);
+  };
   try {
-    const { method, ...produced } = await produce(partial, id);
+    const { method, ...produced } = await produce(partial, soon);
     if (produced.size === 0)
       throw new BelayError('The backup file is empty. Nothing was kept and no backup was pruned.');
     const manifest: Manifest = {
@@ -136,9 +149,13 @@ async function keepVerified(
       verified: { method, at: new Date().toISOString() },
     };
     // Renamed and given its manifest in one step; when that fails, nothing of it is left under its final name.
-    const listing = await store.keep(partial, file, manifest);
+    soon();
+    final.resolve(manifest);
+    const listing = (await keeping!)!;
     return { manifest, listing };
   } catch (err) {
+    final.resolve(undefined);
+    await keeping?.catch(() => undefined);
     await store.remove(partial, `${id}.json`).catch(() => undefined);
     throw err;
   }
@@ -146,13 +163,47 @@ async function keepVerified(
 
 async function backupPostgres(s: OnServer, v: Values, reporter: Reporter): Promise<Kept> {
   const { t, store } = s;
-  // The backup folder is made while the database is found and connected to: neither waits for the other.
-  const session = await alongside(openPgSession(s, v, reporter, 'belay backup'), store.ensure(), (x) => x.close());
-  const { place, login, client } = session;
-  try {
-    return await keepVerified(store, v, 'postgres', async (partial) => {
+  const method = v.verify ?? 'toc';
+  const login = { user: v.dbUser!, ...(v.dbPassword ? { password: v.dbPassword } : {}) };
+  return keepVerified(store, v, 'postgres', async (partial, soon) => {
+    let counts: ReturnType<typeof countsBeside> | undefined;
+    let said = '';
+    const dump = (place: DumpPlace, stdin: Promise<string | undefined>) =>
+      t.exec(
+        dumpCommand(place, login, store.dir, store.path(partial), method !== 'checksum', '-Fc', '-d', v.database!),
+        {
+          stdin,
+          onStderr: (chunk) => {
+            said = `${said}${chunk.toString()}`.slice(-200);
+            if (said.includes(DUMP_STARTED)) void counts?.start();
+            // pg_dump is done and did well: only the sha256 and the table of contents are left.
+            if (said.includes(DUMP_SUCCEEDED)) soon();
+          },
+        },
+      );
+    // The dump command starts first, where the inputs say the database is (the container Compose names
+    // `<app>-<service>-1`), and waits there for the snapshot: its round trip and `docker exec` are paid while the
+    // container is checked and the snapshot opened. It is given the password only once the container it runs in
+    // proved to be the one asked for; else it is ended with nothing and started again in the one found.
+    const guess = expectedPlace(v);
+    const input = deferred<string | undefined>();
+    let dumping = guess ? dump(guess, input.promise) : undefined;
+    let session: PgSession;
+    try {
+      session = await openPgSession(s, v, reporter, 'belay backup');
+    } catch (err) {
+      input.resolve(undefined);
+      await dumping?.catch(() => undefined);
+      throw err;
+    }
+    const { place, client } = session;
+    try {
+      if (dumping && !samePlace(guess!, place, v)) {
+        input.resolve(undefined);
+        await dumping.catch(() => undefined);
+        dumping = undefined;
+      }
       const { snapshot, serverVersion, versionNum } = await openSnapshot(client);
-      const method = v.verify ?? 'toc';
       const where = place.kind === 'container' ? `in container ${place.container.name}` : `on ${t.label}`;
       reporter.info(
         `dumping ${v.database} (PostgreSQL ${serverVersion}) with pg_dump ${where} to ${store.path(partial)}`,
@@ -160,27 +211,10 @@ async function backupPostgres(s: OnServer, v: Values, reporter: Reporter): Promi
       // pg_dump starts first. The row counts (in the same snapshot) run beside it once it writes, so they do not
       // slow its start: their CPU time is the one real cost belay adds to the dump. Which pg_dump ran is read from
       // the dump's own table of contents, checked after it; without that check (verify: checksum) it is asked for.
-      const counts = countsBeside(session);
-      let said = '';
-      const dumping = t.exec(
-        dumpCommand(
-          place,
-          login,
-          store.path(partial),
-          method !== 'checksum',
-          '-Fc',
-          '-d',
-          v.database!,
-          `--snapshot=${snapshot}`,
-        ),
-        {
-          stdin: stdinFor(login),
-          onStderr: (chunk) => {
-            said = `${said}${chunk.toString()}`.slice(-200);
-            if (said.includes(DUMP_STARTED)) void counts.start();
-          },
-        },
-      );
+      counts = countsBeside(session);
+      const given = dumpInput(login, snapshot);
+      input.resolve(given);
+      dumping ??= dump(dumpPlaceOf(place, true), Promise.resolve(given));
       const asking = method === 'checksum' ? checkPgDumpVersion(t, place, versionNum) : undefined;
       // Whichever fails first, the others are still awaited (or stopped) below; none may reject unheard.
       asking?.catch(() => undefined);
@@ -188,12 +222,24 @@ async function backupPostgres(s: OnServer, v: Values, reporter: Reporter): Promi
       let run: DumpRun;
       let tables: TableCount[];
       try {
-        run = readDumpRun(
-          await dumping.catch(async (err: unknown) => {
-            await counts.stop();
-            throw err;
-          }),
-        );
+        const ran = async (running: Promise<ExecResult>) =>
+          readDumpRun(
+            await running.catch(async (err: unknown) => {
+              await counts!.stop();
+              throw err;
+            }),
+          );
+        run = await ran(dumping);
+        // A container without a shell: pg_dump is started from the host instead, with the same snapshot.
+        if (!run.ok && !run.noDir && place.kind === 'container' && !run.inside) {
+          dumping = dump(dumpPlaceOf(place, false), Promise.resolve(given));
+          run = await ran(dumping);
+        }
+        if (run.noDir) {
+          throw new BelayError(
+            `Could not create the backup directory ${store.dir} on ${t.label}: ${lastLine(run.stderr) || 'no message'}.`,
+          );
+        }
         if (!run.ok) {
           await counts.stop();
           // A pg_dump older than the server (or none at all) fails by itself; the version check says why.
@@ -235,28 +281,43 @@ async function backupPostgres(s: OnServer, v: Values, reporter: Reporter): Promi
         (await checkPgDumpVersion(t, place, versionNum));
       if (method === 'restore' && size > 0) await verifyByRestore(t, store, session, partial, tables, v, reporter);
       return { database: v.database!, size, sha256: run.sha256, serverVersion, tool, tables, method };
-    });
-  } finally {
-    await session.close();
-  }
+    } finally {
+      // A dump command still waiting for its snapshot ends now (it ran nothing); the partial is removed after.
+      input.resolve(undefined);
+      await dumping?.catch(() => undefined);
+      await session.close();
+    }
+  });
 }
 
 /**
- * `work` and `beside` run at once; `work`'s result once both succeeded. If `beside` fails, what `work` made is
- * released with `release` before the error is passed on.
+ * Where the inputs say pg_dump will run, before the container is looked up: db-container as given, the name
+ * Compose gives the first container of db-service, or the host. Undefined when it cannot be told in advance.
  */
-async function alongside<T>(
-  work: Promise<T>,
-  beside: Promise<unknown>,
-  release: (made: T) => Promise<void>,
-): Promise<T> {
-  const [made, other] = await Promise.allSettled([work, beside]);
-  if (made.status === 'rejected') throw made.reason;
-  if (other.status === 'rejected') {
-    await release(made.value).catch(() => undefined);
-    throw other.reason;
-  }
-  return made.value;
+function expectedPlace(v: Values): DumpPlace | undefined {
+  const spec = containerSpec(v);
+  if (!spec) return { kind: 'host', host: v.dbHost ?? '127.0.0.1', port: v.dbPort ?? 5432 };
+  if (spec.service === undefined) return { kind: 'container', ref: spec.container, shell: true };
+  return spec.project ? { kind: 'container', ref: `${spec.project}-${spec.service}-1`, shell: true } : undefined;
+}
+
+/** The place found, for a dump: the container by its id. */
+function dumpPlaceOf(place: PgPlace, shell: boolean): DumpPlace {
+  return place.kind === 'host' ? place : { kind: 'container', ref: place.container.id, shell };
+}
+
+/** Whether the dump started at `guess` runs where the database was found. */
+function samePlace(guess: DumpPlace, found: PgPlace, v: Values): boolean {
+  if (guess.kind === 'host' || found.kind === 'host') return guess.kind === found.kind;
+  // db-container: docker resolves the same name or id for the exec as it did for the lookup.
+  return v.dbContainer !== undefined || guess.ref === found.container.name;
+}
+
+/** A promise with its resolve function outside; later calls change nothing. */
+function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void } {
+  let resolve!: (value: T) => void;
+  const promise = new Promise<T>((r) => (resolve = r));
+  return { promise, resolve };
 }
 
 /**
@@ -303,6 +364,7 @@ async function backupSqlite(s: OnServer, v: Values, reporter: Reporter): Promise
   const { t, store } = s;
   const place = await sqlitePlace(t, v, s.user);
   const tool = await sqliteVersion(t, place);
+  await store.ensure();
   return keepVerified(store, v, 'sqlite', async (partial) => {
     reporter.info(`copying ${v.sqlitePath} with ${tool} to ${store.path(partial)}`);
     const tables = await sqliteCopy(t, place, v.sqlitePath!, store.dir, partial);

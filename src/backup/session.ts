@@ -5,7 +5,7 @@
 import { resolveConnection } from '../config/connection.js';
 import type { Face } from '../config/layers.js';
 import type { Values } from '../config/inputs.js';
-import { connectPostgres } from '../database/connect.js';
+import { connectPostgres, preloadPostgres } from '../database/connect.js';
 import { databaseAddress, databaseInputs, forwardedUrl } from '../database/reach.js';
 import type { Reporter } from '../report/reporter.js';
 import { ConnectionPool } from '../transport/pool.js';
@@ -62,6 +62,8 @@ export async function openPgSession(
   purpose: string,
   database = v.database!,
 ): Promise<PgSession> {
+  // pg loads while the database is looked up on the server.
+  preloadPostgres();
   const address = await databaseAddress(s.t, v, s.user);
   const place: PgPlace = address.container
     ? { kind: 'container', container: address.container }

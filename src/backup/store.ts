@@ -11,12 +11,14 @@ import { filesOf, parseManifests, type Manifest } from './manifest.js';
 import { applyRetention, type RetentionRules } from './retention.js';
 
 /**
- * Renames the verified partial ($1) to its final name ($2), never over another file, then writes the manifest read
- * from stdin to $3 (through a temporary name, so a listed manifest is always whole) and runs the script $4 on the
- * folder $5 (LIST). Exit 3: $2 exists already; 4: the rename failed (the partial is still there); 5: the manifest
- * could not be written, and the renamed file was removed again, so no backup without a manifest is left.
+ * Waits for a line `keep` on stdin (anything else, or its end: exit 0, nothing done), then renames the verified
+ * partial ($1) to its final name ($2), never over another file, then writes the manifest, the rest of stdin, to $3
+ * (through a temporary name, so a listed manifest is always whole) and runs the script $4 on the folder $5 (LIST).
+ * Exit 3: $2 exists already; 4: the rename failed (the partial is still there); 5: the manifest could not be
+ * written, and the renamed file was removed again, so no backup without a manifest is left.
  */
 const KEEP =
+  'IFS= read -r go && [ "$go" = keep ] || exit 0; ' +
   '[ ! -e "$2" ] || { echo "$2 exists already" >&2; exit 3; }; mv -- "$1" "$2" || exit 4; umask 077; ' +
   'if cat > "$3.tmp" && mv -f -- "$3.tmp" "$3"; then exec sh -c "$4" belay "$5"; fi; ' +
   'rm -f -- "$2" "$3.tmp"; exit 5';
@@ -96,28 +98,29 @@ export class BackupStore {
 
   /**
    * Promote a verified partial and write its manifest, in one command (see KEEP), which then lists the folder as
-   * it is now, for retention. When it fails, no file of this backup is left under its final name; the caller
-   * removes the partial.
+   * it is now, for retention. The command may be started before the manifest is known: it waits for it, and does
+   * nothing (undefined) when it comes as undefined. When it fails, no file of this backup is left under its final
+   * name; the caller removes the partial.
    */
-  async keep(partial: string, final: string, manifest: Manifest): Promise<Listing> {
+  async keep(
+    partial: string,
+    final: string,
+    id: string,
+    manifest: Manifest | Promise<Manifest | undefined>,
+  ): Promise<Listing | undefined> {
+    let given: Manifest | undefined;
+    const stdin = Promise.resolve(manifest).then((m) => {
+      given = m;
+      return m ? `keep\n${JSON.stringify(m)}\n` : undefined;
+    });
     const r = await this.t.exec(
-      cmd(
-        'sh',
-        '-c',
-        KEEP,
-        'belay',
-        this.path(partial),
-        this.path(final),
-        this.path(`${manifest.id}.json`),
-        LIST,
-        this.dir,
-      ),
-      { stdin: `${JSON.stringify(manifest)}\n` },
+      cmd('sh', '-c', KEEP, 'belay', this.path(partial), this.path(final), this.path(`${id}.json`), LIST, this.dir),
+      { stdin },
     );
+    if (!given) return undefined;
     if (r.code === 0) return listing(r.stdout);
     const why = r.stderr.trim().split('\n').pop() || `exit ${r.code}`;
-    const what =
-      r.code === 3 || r.code === 4 ? `rename ${partial} to ${final}` : `write the manifest ${manifest.id}.json`;
+    const what = r.code === 3 || r.code === 4 ? `rename ${partial} to ${final}` : `write the manifest ${id}.json`;
     throw new BelayError(`Could not ${what} on ${this.t.label}: ${why}.`);
   }
 

@@ -13,6 +13,7 @@ import { secretsOfUrl, type Reporter } from '../report/reporter.js';
 import { containerAddress, findContainer, type ContainerSpec, type FoundContainer } from '../server/docker.js';
 import type { Transport } from '../transport/types.js';
 import { forwardThroughFirst } from '../transport/pool.js';
+import { preloadPostgres } from './connect.js';
 
 export interface ReachedDatabase {
   /** A postgres:// URL that works from this machine for as long as the database is open. */
@@ -97,6 +98,8 @@ export async function reachDatabase(v: DatabaseValues, face: Face, reporter: Rep
   const { targets, options } = resolveConnection(v, face);
   let seenAs = '';
   const forward = await forwardThroughFirst(targets, options, reporter, async (server) => {
+    // pg loads while the database is looked up on the server.
+    preloadPostgres();
     const address = await databaseAddress(server, v, targets[0]!.user);
     if (address.container) seenAs = ` (container ${address.container.name})`;
     return address;

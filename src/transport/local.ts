@@ -13,6 +13,7 @@ import type { Readable } from 'node:stream';
 import { render, type Command } from '../core/command.js';
 import { BelayError } from '../core/errors.js';
 import { commandTimedOut } from './errors.js';
+import { endInput } from './input.js';
 import type { ExecOptions, ExecResult, Forward, Transport } from './types.js';
 
 export interface LocalTransportOptions {
@@ -72,7 +73,9 @@ export class LocalTransport implements Transport {
 
       // A command that does not read its stdin closes the pipe early; that is not an error.
       child.stdin.on('error', () => undefined);
-      child.stdin.end(options.stdin ?? undefined);
+      endInput(options.stdin, (data) => {
+        if (!child.stdin.destroyed && !child.stdin.writableEnded) child.stdin.end(data);
+      });
     });
   }
 

@@ -4,10 +4,25 @@
  * one TCP connection and one authentication per host, which is what sshd rate limits (MaxStartups, fail2ban)
  * and audit logs expect.
  */
-import { SshTransport, type TransportLog } from './ssh.js';
+import { dial, hangUp } from './dial.js';
+import type { TransportLog } from './ssh.js';
 import type { ConnectionOptions, Forward, HostTarget, Transport } from './types.js';
 
 export type Connect = (target: HostTarget, options: ConnectionOptions, log?: TransportLog) => Promise<Transport>;
+
+/**
+ * The SSH connection: its TCP connection is opened first, then the SSH code (ssh2, the largest part of the
+ * bundle) is loaded while sshd starts up on the other end.
+ */
+const connectOverSsh: Connect = async (target, options, log) => {
+  const first = options.jumpHost ?? target;
+  const dialed = dial(first.host, first.port, options.connectTimeoutMs);
+  const { SshTransport } = await import('./ssh.js').catch((err: unknown) => {
+    hangUp(dialed);
+    throw err;
+  });
+  return SshTransport.connect(target, options, log, dialed);
+};
 
 export class ConnectionPool {
   private readonly connections = new Map<string, Promise<Transport>>();
@@ -15,7 +30,7 @@ export class ConnectionPool {
   constructor(
     private readonly options: ConnectionOptions,
     private readonly log?: TransportLog,
-    private readonly connect: Connect = (target, options, log) => SshTransport.connect(target, options, log),
+    private readonly connect: Connect = connectOverSsh,
   ) {}
 
   /**

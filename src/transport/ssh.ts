@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { createReadStream } from 'node:fs';
 import { access } from 'node:fs/promises';
-import { createServer, Socket as NetSocket, type AddressInfo, type Server, type Socket } from 'node:net';
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { constants as osConstants } from 'node:os';
 import { posix } from 'node:path';
 import { Readable } from 'node:stream';
@@ -34,6 +34,8 @@ import {
   userHostPort,
   type Endpoint,
 } from './errors.js';
+import { dial, hangUp } from './dial.js';
+import { endInput } from './input.js';
 import { knownKeyTypes, verifyHostKey, type HostKeyVerdict } from './known-hosts.js';
 import type { ConnectionOptions, ExecOptions, ExecResult, Forward, HostTarget, Transport } from './types.js';
 
@@ -104,18 +106,30 @@ export class SshTransport implements Transport {
     });
   }
 
-  /** Connect and authenticate, through `options.jumpHost` when set. Throws a one-line BelayError on failure. */
+  /**
+   * Connect and authenticate, through `options.jumpHost` when set. Throws a one-line BelayError on failure.
+   * `dialed`: the TCP connection to the first hop (the jump host, else the target), when the caller opened it
+   * already (see dial.ts); it is closed if the key cannot be read.
+   */
   static async connect(
     target: HostTarget,
     options: ConnectionOptions,
     log: TransportLog = silent,
+    dialed?: Promise<Socket>,
   ): Promise<SshTransport> {
-    const key = loadClientKey(options.privateKey, options.passphrase);
+    let key: ClientKey;
+    try {
+      key = loadClientKey(options.privateKey, options.passphrase);
+    } catch (err) {
+      hangUp(dialed);
+      throw err;
+    }
     if (!options.jumpHost) {
-      const { client, hostKey } = await openClient({ target, role: 'host' }, key, options, log);
+      const { client, hostKey } = await openClient({ target, role: 'host' }, key, options, log, undefined, dialed);
       return new SshTransport(target, options, log, client, [client], hostKey);
     }
-    const { client: jump } = await openClient({ target: options.jumpHost, role: 'jump host' }, key, options, log);
+    const jumpEndpoint: Endpoint = { target: options.jumpHost, role: 'jump host' };
+    const { client: jump } = await openClient(jumpEndpoint, key, options, log, undefined, dialed);
     try {
       const tunnel = await forwardOut(jump, target.host, target.port).catch((err: Error) => {
         throw new BelayError(
@@ -141,7 +155,10 @@ export class SshTransport implements Transport {
 
   private async run(rendered: string, options: ExecOptions, timeoutMs: number): Promise<ExecResult> {
     const channel = await this.openChannel(withGroupReport(rendered), rendered);
-    const closed = once(channel, 'close').then(() => undefined);
+    let channelClosed = false;
+    const closed = once(channel, 'close').then(() => {
+      channelClosed = true;
+    });
     const stdout = new PgidReader((noise) => this.log.debug(`${this.label}: shell start-up output dropped: ${noise}`));
     const collected = { stdout: [] as Buffer[], stderr: [] as Buffer[] };
 
@@ -188,7 +205,9 @@ export class SshTransport implements Transport {
       });
 
       // Always close stdin, so that a command reading it sees end-of-file instead of waiting forever.
-      channel.end(options.stdin ?? undefined);
+      endInput(options.stdin, (data) => {
+        if (!channelClosed) channel.end(data);
+      });
     });
   }
 
@@ -395,6 +414,7 @@ async function openClient(
   options: ConnectionOptions,
   log: TransportLog,
   sock?: ClientChannel,
+  dialed?: Promise<Socket>,
 ): Promise<{ client: Client; hostKey: string }> {
   const { target } = endpoint;
   let verdict: HostKeyVerdict | undefined;
@@ -427,7 +447,7 @@ async function openClient(
   // A direct connection gets a socket of our own with Nagle's algorithm off from the start: ssh2's pure-JS path
   // writes each packet in pieces, and with Nagle on every round trip of the handshake and the login waits ~40 ms
   // for the server's delayed ACK (about 0.15 s per connection).
-  if (!sock) config.sock = await openSocket(endpoint, options.connectTimeoutMs, key.type);
+  if (!sock) config.sock = await openSocket(endpoint, options.connectTimeoutMs, key.type, dialed);
   const serverHostKey = preferredHostKeyAlgorithms(options.knownHosts, target);
   if (serverHostKey) config.algorithms = { serverHostKey };
 
@@ -460,26 +480,18 @@ async function openClient(
   return { client, hostKey };
 }
 
-/** A TCP connection to the endpoint with TCP_NODELAY on; its failures are translated like ssh2's own. */
-function openSocket(endpoint: Endpoint, timeoutMs: number, keyType: string): Promise<Socket> {
-  const { host, port } = endpoint.target;
-  return new Promise((resolve, reject) => {
-    const socket = new NetSocket();
-    socket.setNoDelay(true);
-    const fail = (err: unknown) => {
-      clearTimeout(timer);
-      socket.destroy();
-      reject(connectFailed(endpoint, err, { keyType, connectTimeoutMs: timeoutMs }));
-    };
-    const timer = setTimeout(() => fail(Object.assign(new Error('timed out'), { level: 'client-timeout' })), timeoutMs);
-    socket.once('error', fail);
-    socket.once('connect', () => {
-      clearTimeout(timer);
-      socket.removeListener('error', fail);
-      resolve(socket);
-    });
-    socket.connect({ host, port });
-  });
+/** A TCP connection to the endpoint (dialed already, or now); its failures are translated like ssh2's own. */
+async function openSocket(
+  endpoint: Endpoint,
+  timeoutMs: number,
+  keyType: string,
+  dialed?: Promise<Socket>,
+): Promise<Socket> {
+  try {
+    return await (dialed ?? dial(endpoint.target.host, endpoint.target.port, timeoutMs));
+  } catch (err) {
+    throw connectFailed(endpoint, err, { keyType, connectTimeoutMs: timeoutMs });
+  }
 }
 
 /**

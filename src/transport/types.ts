@@ -28,8 +28,12 @@ export interface ConnectionOptions {
 }
 
 export interface ExecOptions {
-  /** Data written to the command's standard input, which is then closed. */
-  readonly stdin?: string | Buffer;
+  /**
+   * Data written to the command's standard input, which is then closed. A promise is written once it resolves,
+   * so a command can start before all it reads is known; stdin is closed without data if it rejects or gives
+   * undefined.
+   */
+  readonly stdin?: string | Buffer | Promise<string | Buffer | undefined>;
   /** Called with each chunk as it arrives (progress, live logs). */
   readonly onStdout?: (chunk: Buffer) => void;
   readonly onStderr?: (chunk: Buffer) => void;

@@ -3,7 +3,8 @@
  * PostgreSQL (`db` service, user and database `shop`), and the `::error` lines of a run.
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { chownSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 import type { ComposePostgres } from './pg-image.js';
 import { testHost } from './test-host.js';
@@ -47,4 +48,16 @@ export function inContainerOf(db: ComposePostgres, pattern: string): string[] {
   const id = db.compose('ps', '-q', 'db').trim();
   const pid = execFileSync('docker', ['inspect', '-f', '{{.State.Pid}}', id], { encoding: 'utf8' }).trim();
   return ['--ns', pid, '--nslist', 'pid', '-f', pattern];
+}
+
+/** A new directory `name` in `root`, both owned by the test host's deploy user, like a backup-dir on a server. */
+export function deployOwnedDir(root: string, name: string): string {
+  const user = testHost().user;
+  const uid = Number(execFileSync('id', ['-u', user], { encoding: 'utf8' }).trim());
+  const gid = Number(execFileSync('id', ['-g', user], { encoding: 'utf8' }).trim());
+  const dir = join(root, name);
+  mkdirSync(dir);
+  chownSync(root, uid, gid);
+  chownSync(dir, uid, gid);
+  return dir;
 }

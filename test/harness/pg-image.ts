@@ -11,16 +11,18 @@ import { dirname, join } from 'node:path';
 import { testHost } from './test-host.js';
 
 /** Bump when the image's content changes, so a stale image from an earlier run is rebuilt. */
-const REVISION = 3;
+const REVISION = 4;
 
 const ENTRYPOINT = `#!/bin/sh
+# Only shell builtins and PostgreSQL's programs by name: a test may run the container with PATH=<its bin> alone,
+# as an image without a shell on PATH.
 set -e
 PGDATA=/var/lib/postgresql/data
 if [ ! -s "$PGDATA/PG_VERSION" ]; then
   printf '%s\\n' "$POSTGRES_PASSWORD" > /tmp/pwfile
   initdb -D "$PGDATA" -U "\${POSTGRES_USER:-postgres}" --pwfile=/tmp/pwfile --auth-host=scram-sha-256 \\
     --auth-local=trust --encoding=UTF8 --locale=C >/tmp/initdb.log
-  rm -f /tmp/pwfile
+  /bin/rm -f /tmp/pwfile
   echo "host all all 0.0.0.0/0 scram-sha-256" >> "$PGDATA/pg_hba.conf"
   if [ -n "$POSTGRES_DB" ] && [ "$POSTGRES_DB" != postgres ]; then
     echo "CREATE DATABASE \\"$POSTGRES_DB\\"" | postgres --single -D "$PGDATA" -j postgres >/dev/null
@@ -139,6 +141,10 @@ export async function startComposePostgres(options: {
   user: string;
   password: string;
   database: string;
+  /** `container_name:` for the service, instead of the `<project>-db-1` Compose gives it. */
+  containerName?: string;
+  /** More environment for the service (e.g. PATH). */
+  environment?: Record<string, string>;
 }): Promise<ComposePostgres> {
   const { default: pg } = await import('pg');
   const dir = mkdtempSync(join(tmpdir(), 'belay-compose-pg-'));
@@ -149,7 +155,9 @@ export async function startComposePostgres(options: {
       'services:',
       '  db:',
       `    image: ${postgresImage()}`,
+      ...(options.containerName ? [`    container_name: ${options.containerName}`] : []),
       '    environment:',
+      ...Object.entries(options.environment ?? {}).map(([k, v]) => `      ${k}: "${v}"`),
       `      POSTGRES_USER: ${options.user}`,
       '      POSTGRES_PASSWORD: ${DB_PASSWORD}',
       `      POSTGRES_DB: ${options.database}`,
@@ -170,7 +178,12 @@ export async function startComposePostgres(options: {
   const address = () =>
     execFileSync(
       'docker',
-      ['inspect', '-f', '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}', `${options.project}-db-1`],
+      [
+        'inspect',
+        '-f',
+        '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}',
+        options.containerName ?? `${options.project}-db-1`,
+      ],
       { encoding: 'utf8' },
     ).trim();
   return {

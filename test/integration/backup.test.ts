@@ -5,11 +5,11 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chownSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type pg from 'pg';
-import { inContainerOf } from '../harness/backup.js';
+import { deployOwnedDir, inContainerOf } from '../harness/backup.js';
 import { startComposePostgres, type ComposePostgres } from '../harness/pg-image.js';
 import { runAction, runCli, runComposite } from '../harness/runner.js';
 import { testHost } from '../harness/test-host.js';
@@ -20,19 +20,13 @@ const password = `pw '${id}' $(id)`;
 /** The compose project, which is also the app: backups land in <backup-dir>/<app>. */
 const app = `belay-backup-${id}`;
 const root = mkdtempSync(join(tmpdir(), 'belay-backup-'));
-const deployUid = Number(execFileSync('id', ['-u', host.user], { encoding: 'utf8' }).trim());
-const deployGid = Number(execFileSync('id', ['-g', host.user], { encoding: 'utf8' }).trim());
 let db: ComposePostgres;
 let client: pg.Client;
 
+const deployUid = Number(execFileSync('id', ['-u', host.user], { encoding: 'utf8' }).trim());
+const deployGid = Number(execFileSync('id', ['-g', host.user], { encoding: 'utf8' }).trim());
 /** A directory the deploy user owns, like a backup-dir on a server. */
-function backupDir(name: string): string {
-  const dir = join(root, name);
-  mkdirSync(dir);
-  chownSync(root, deployUid, deployGid);
-  chownSync(dir, deployUid, deployGid);
-  return dir;
-}
+const backupDir = (name: string) => deployOwnedDir(root, name);
 
 const ssh = {
   host: `${host.user}@${host.sshHost}:${host.sshPort}`,

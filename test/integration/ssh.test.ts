@@ -244,6 +244,26 @@ describe('connection failures', () => {
     }
   });
 
+  test('through the pool (TCP dialed before the SSH code loads): the same errors, and a bad key wins', async () => {
+    const port = await unusedPort();
+    const refused = await new ConnectionPool(baseOptions).get({ ...target, port }).catch((e: unknown) => e);
+    expect((refused as Error).message).toMatch(
+      new RegExp(`^Could not connect to 127\\.0\\.0\\.1:${port}: connection refused`),
+    );
+    // An unreadable key is reported as such, not as whatever the dialed connection did.
+    const badKey = await new ConnectionPool({ ...baseOptions, privateKey: 'not a key' })
+      .get({ ...target, port })
+      .catch((e: unknown) => e);
+    expect((badKey as Error).message).toMatch(/key/i);
+    expect((badKey as Error).message).not.toMatch(/connection refused/);
+    const pool = new ConnectionPool(baseOptions);
+    try {
+      expect((await (await pool.get(target)).exec(cmd('echo', 'via pool'))).stdout).toBe('via pool\n');
+    } finally {
+      await pool.closeAll();
+    }
+  });
+
   test('losing the connection mid-command is an error, not a result', async () => {
     const transport = await connect();
     // The parent of the command's shell is sshd's per-connection process; killing it drops the connection.
@@ -323,6 +343,33 @@ describe.each(subjects)('$name exec', ({ make, user, label }) => {
     expect((await transport.exec(cmd('cat'))).stdout).toBe('');
     // A command that ignores its stdin does not make the write fail.
     expect((await transport.exec(cmd('true'), { stdin: Buffer.alloc(1_000_000) })).code).toBe(0);
+  });
+
+  test('stdin given as a promise: the command runs at once and reads it when it comes', async () => {
+    let give!: (text: string | undefined) => void;
+    const later = new Promise<string | undefined>((resolve) => (give = resolve));
+    const seen: string[] = [];
+    const running = transport.exec(cmd('sh', '-c', 'echo started; IFS= read -r line; echo "got $line"'), {
+      stdin: later,
+      onStdout: (c) => seen.push(c.toString()),
+    });
+    // The command is running (it said so) before its stdin exists.
+    for (let i = 0; i < 100 && !seen.join('').includes('started'); i++) await new Promise((r) => setTimeout(r, 50));
+    expect(seen.join('')).toBe('started\n');
+    give('snapshot 0000-1\n');
+    expect((await running).stdout).toBe('started\ngot snapshot 0000-1\n');
+    // Undefined, or a rejected promise: stdin ends with nothing, the command sees end-of-file.
+    const eof = 'IFS= read -r line && echo "got $line" || echo eof';
+    expect((await transport.exec(cmd('sh', '-c', eof), { stdin: Promise.resolve(undefined) })).stdout).toBe('eof\n');
+    expect((await transport.exec(cmd('sh', '-c', eof), { stdin: Promise.reject(new Error('no')) })).stdout).toBe(
+      'eof\n',
+    );
+    // A command that ended before its stdin came: giving it later breaks nothing.
+    let late!: (text: string) => void;
+    const gone = await transport.exec(cmd('true'), { stdin: new Promise<string>((resolve) => (late = resolve)) });
+    expect(gone.code).toBe(0);
+    late('too late\n');
+    expect((await transport.exec(cmd('echo', 'still fine'))).stdout).toBe('still fine\n');
   });
 
   test('hostile values come back byte-identical and execute nothing', async () => {

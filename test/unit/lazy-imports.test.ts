@@ -1,8 +1,10 @@
 /**
  * What a command loads before it does anything is time on every run (`belay deploy` starts a fresh Node each
  * time). Heavy modules only some runs need stay behind a dynamic import: the YAML parser (293 KB bundled, only for
- * a belay.yml), the PostgreSQL client (not for deploy), the GitHub client (only with github-token). This follows
- * each capability's static imports through src/ and fails when one of them reaches such a module.
+ * a belay.yml), the PostgreSQL client (loaded while the SSH connection works), the GitHub client (only with
+ * github-token); and the SSH code (ssh2, the largest module) loads only once the TCP connection to the server is
+ * on its way (transport/pool.ts). This follows each capability's static imports through src/ and fails when one
+ * of them reaches such a module.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -55,17 +57,19 @@ const heavy = (entry: string, names: readonly string[]) =>
 
 describe('what each command loads before it starts', () => {
   it.each([
-    ['src/deploy/run.ts', ['yaml', 'pg', '@actions/github', '@actions/core']],
-    ['src/backup/run.ts', ['yaml', '@actions/github', '@actions/core']],
-    ['src/migrate/run.ts', ['yaml', '@actions/github', '@actions/core']],
-    ['src/health/run.ts', ['yaml', 'pg', '@actions/core']],
+    ['src/deploy/run.ts', ['yaml', 'pg', 'ssh2', 'node-ssh', '@actions/github', '@actions/core']],
+    ['src/backup/run.ts', ['yaml', 'pg', 'ssh2', 'node-ssh', '@actions/github', '@actions/core']],
+    ['src/backup/restore.ts', ['yaml', 'pg', 'ssh2', 'node-ssh', '@actions/github', '@actions/core']],
+    ['src/migrate/run.ts', ['yaml', 'pg', 'ssh2', 'node-ssh', '@actions/github', '@actions/core']],
+    ['src/health/run.ts', ['yaml', 'pg', 'ssh2', 'node-ssh', '@actions/core']],
   ])('%s reaches none of %j through static imports', (entry, names) => {
     expect(existsSync(join(ROOT, entry))).toBe(true);
     expect(heavy(entry, names)).toEqual([]);
   });
 
-  it('the walk finds what is there: the deploy reaches node-ssh and zod, config/load.ts reaches yaml', () => {
-    expect([...reached('src/deploy/run.ts').keys()]).toEqual(expect.arrayContaining(['node-ssh', 'zod']));
+  it('the walk finds what is there: transport/ssh.ts reaches node-ssh and ssh2, deploy zod, config/load.ts yaml', () => {
+    expect([...reached('src/transport/ssh.ts').keys()]).toEqual(expect.arrayContaining(['node-ssh', 'ssh2']));
+    expect(reached('src/deploy/run.ts').has('zod')).toBe(true);
     expect(reached('src/config/load.ts').has('yaml')).toBe(true);
   });
 });
