@@ -10,10 +10,11 @@
  * whole database, so the two tools would not be dumping the same thing; and loading 1 GB into it would slow every
  * other run using it. The baseline runs pg_dump in the same container (`ssh … docker exec <db> pg_dump`),
  * so both pay the same docker exec and read the same data with the same pg_dump; the difference is belay's own
- * work: Node and the SSH setup from it, finding the container (one command), the snapshot, the row counts (run
+ * work: Node and the SSH setup from it, finding the container (one command, while the dump command's `docker exec`
+ * already starts beside it and waits for the snapshot), the connection and the snapshot, the row counts (run
  * beside pg_dump once it writes, in its snapshot, on the same CPUs), then the sha256 and `pg_restore --list` of the
  * written file (in the same command as pg_dump; pg_restore's `docker exec` started while pg_dump runs), the rename
- * with the manifest and the listing for retention (one command).
+ * with the manifest and the listing for retention (one command, started while the file is checked).
  *
  * Where the time goes: while each run goes on, the bench watches the files (belay's `<id>.dump.partial`, the
  * baseline's local file) every 50 ms: the first byte marks "pg_dump started", the last change "dump written"; for
