@@ -8,7 +8,8 @@ import { createReadStream } from 'node:fs';
 import { access, open, rename, unlink } from 'node:fs/promises';
 import { constants as osConstants } from 'node:os';
 import { basename, dirname, join } from 'node:path';
-import type { Readable } from 'node:stream';
+import { connect } from 'node:net';
+import type { Duplex, Readable } from 'node:stream';
 
 import { render, type Command } from '../core/command.js';
 import { BelayError } from '../core/errors.js';
@@ -108,6 +109,14 @@ export class LocalTransport implements Transport {
   /** Nothing to tunnel: the address is already reachable from here. */
   async forward(remoteHost: string, remotePort: number): Promise<Forward> {
     return { localHost: remoteHost, localPort: remotePort, close: async () => undefined };
+  }
+
+  openSocket(path: string): Promise<Duplex | undefined> {
+    return new Promise((resolve) => {
+      const socket = connect({ path });
+      socket.once('connect', () => resolve(socket));
+      socket.once('error', () => resolve(undefined));
+    });
   }
 
   async close(): Promise<void> {}

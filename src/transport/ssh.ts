@@ -11,7 +11,7 @@ import { access } from 'node:fs/promises';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { constants as osConstants } from 'node:os';
 import { posix } from 'node:path';
-import { Readable } from 'node:stream';
+import { Readable, type Duplex } from 'node:stream';
 
 import { NodeSSH } from 'node-ssh';
 import ssh2 from 'ssh2';
@@ -360,6 +360,16 @@ export class SshTransport implements Transport {
     };
     this.forwards.add(forward);
     return forward;
+  }
+
+  async openSocket(path: string): Promise<Duplex | undefined> {
+    return new Promise((resolve) => {
+      try {
+        this.client.openssh_forwardOutStreamLocal(path, (err, channel) => resolve(err ? undefined : channel));
+      } catch {
+        resolve(undefined);
+      }
+    });
   }
 
   /** Carry one local TCP connection to `host:port` as seen from the server. */

@@ -1,4 +1,4 @@
-import type { Readable } from 'node:stream';
+import type { Duplex, Readable } from 'node:stream';
 
 import type { Command } from '../core/command.js';
 
@@ -77,5 +77,10 @@ export interface Transport {
   download(remotePath: string): Promise<Readable>;
   /** Local TCP port forwarding to an address as seen from the server. */
   forward(remoteHost: string, remotePort: number): Promise<Forward>;
+  /**
+   * A stream to the Unix socket `path` on the server (the Docker Engine's, to ask it without starting the docker
+   * CLI there); undefined when it cannot be opened (forwarding refused, no such socket, no permission).
+   */
+  openSocket?(path: string): Promise<Duplex | undefined>;
   close(): Promise<void>;
 }

@@ -3,8 +3,9 @@
  * before the container is looked up, in the container Compose names `<app>-<service>-1`, and is handed the
  * password and snapshot only once the lookup proved that container to be the service's. These tests give it the
  * two cases where that first guess is wrong: a service with its own `container_name` while a stranger holds the
- * expected name, and an image whose PATH has no shell (pg_dump is then started from the host). Real sshd, Docker
- * and PostgreSQL.
+ * expected name, and an image whose PATH has no shell (pg_dump is then started from the host). The container is
+ * looked up through the Docker Engine's socket, forwarded over the SSH connection; an sshd that refuses that
+ * forwarding gets the docker CLI instead. Real sshd, Docker and PostgreSQL.
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -14,6 +15,7 @@ import { join } from 'node:path';
 import { backupInputs, deployOwnedDir, errorsOf } from '../harness/backup.js';
 import { postgresImage, startComposePostgres, type ComposePostgres } from '../harness/pg-image.js';
 import { runAction } from '../harness/runner.js';
+import { startSshd } from '../harness/sshd.js';
 import { testHost } from '../harness/test-host.js';
 
 const host = testHost();
@@ -110,5 +112,32 @@ describe('backup when the first guess at the container is wrong', () => {
     expect(manifest.verified.method).toBe('restore');
     expect(listing(r.outputs.path!)).toMatch(/TABLE DATA public real_customers /);
     expect(readdirSync(join(dir, app)).filter((f) => f.endsWith('.partial'))).toEqual([]);
+  });
+
+  it('an sshd that refuses socket forwarding: the container is found with the docker CLI', async () => {
+    const app = `belay-places-nostream-${id}`;
+    await stack(app, {});
+    const sshd = await startSshd({ settings: ['AllowStreamLocalForwarding=no'], logLevel: 'DEBUG1' });
+    try {
+      const inputs = backupInputs(app, password, backupDir('nostream'));
+      const knownHosts = inputs['known-hosts']!.replaceAll(`[127.0.0.1]:${host.sshPort}`, `[127.0.0.1]:${sshd.port}`);
+      const r = await runAction('backup', {
+        ...inputs,
+        host: `${host.user}@127.0.0.1:${sshd.port}`,
+        'known-hosts': knownHosts,
+      });
+      expect(errorsOf(r.stdout)).toEqual([]);
+      expect(r.code).toBe(0);
+      const manifest = JSON.parse(readFileSync(r.outputs.path!.replace(/\.dump$/, '.json'), 'utf8'));
+      expect(manifest.tool).toMatch(new RegExp(`^pg_dump 15\\.\\d+ in container ${app}-db-1$`));
+      expect(manifest.tables).toEqual([
+        { name: 'public.real_customers', rows: 3 },
+        { name: 'public.real_orders', rows: 0 },
+      ]);
+      // The forwarding was asked for and refused; the lookup went on without it.
+      expect(sshd.logText()).toMatch(/streamlocal/i);
+    } finally {
+      await sshd.stop();
+    }
   });
 });

@@ -372,6 +372,22 @@ describe.each(subjects)('$name exec', ({ make, user, label }) => {
     expect((await transport.exec(cmd('echo', 'still fine'))).stdout).toBe('still fine\n');
   });
 
+  test('openSocket reaches a Unix socket on the server (the Docker Engine), or says it cannot', async () => {
+    expect(await transport.openSocket!('/nonexistent/belay.sock')).toBeUndefined();
+    const docker = await transport.openSocket!('/var/run/docker.sock');
+    expect(docker).toBeDefined();
+    const answer = await new Promise<string>((resolve) => {
+      let text = '';
+      docker!.on('data', (c: Buffer) => (text += c.toString()));
+      docker!.once('close', () => resolve(text));
+      docker!.once('end', () => resolve(text));
+      docker!.write('GET /_ping HTTP/1.0\r\nHost: docker\r\n\r\n');
+    });
+    docker!.destroy();
+    expect(answer).toMatch(/^HTTP\/1\.[01] 200 /);
+    expect(answer.endsWith('OK')).toBe(true);
+  });
+
   test('hostile values come back byte-identical and execute nothing', async () => {
     const sentinel = `/tmp/belay-hostile-${tag()}`;
     const values = [
