@@ -251,10 +251,13 @@ describe('connection failures', () => {
       new RegExp(`^Could not connect to 127\\.0\\.0\\.1:${port}: connection refused`),
     );
     // An unreadable key is reported as such, not as whatever the dialed connection did.
-    const badKey = await new ConnectionPool({ ...baseOptions, privateKey: 'not a key' })
+    const keyText = readText(host.keys.ed25519);
+    const body = keyText.split('\n')[1]!;
+    const mangled = keyText.replace(body, body.split('').reverse().join(''));
+    const badKey = await new ConnectionPool({ ...baseOptions, privateKey: mangled })
       .get({ ...target, port })
       .catch((e: unknown) => e);
-    expect((badKey as Error).message).toMatch(/key/i);
+    expect((badKey as Error).message).toMatch(/^ssh-key is not a private key belay can read/);
     expect((badKey as Error).message).not.toMatch(/connection refused/);
     const pool = new ConnectionPool(baseOptions);
     try {
