@@ -33,8 +33,9 @@ import {
 import { planOffsite, sendOffsite } from './offsite.js';
 import { retentionRules } from './retention.js';
 import { sqliteCopy, sqliteName, sqlitePlace, sqliteVersion } from './sqlite.js';
-import { onServer, openPgSession, type OnServer, type PgSession } from './session.js';
+import { loginOf, onServer, openPgSession, type OnServer, type PgSession } from './session.js';
 import { containerSpec } from '../database/reach.js';
+import { composeContainerName } from '../server/docker.js';
 import type { ExecResult } from '../transport/types.js';
 import type { BackupStore, Listing } from './store.js';
 import { quoteIdent } from '../database/connect.js';
@@ -164,7 +165,7 @@ async function keepVerified(
 async function backupPostgres(s: OnServer, v: Values, reporter: Reporter): Promise<Kept> {
   const { t, store } = s;
   const method = v.verify ?? 'toc';
-  const login = { user: v.dbUser!, ...(v.dbPassword ? { password: v.dbPassword } : {}) };
+  const login = loginOf(v);
   return keepVerified(store, v, 'postgres', async (partial, soon) => {
     let counts: ReturnType<typeof countsBeside> | undefined;
     let said = '';
@@ -298,7 +299,9 @@ function expectedPlace(v: Values): DumpPlace | undefined {
   const spec = containerSpec(v);
   if (!spec) return { kind: 'host', host: v.dbHost ?? '127.0.0.1', port: v.dbPort ?? 5432 };
   if (spec.service === undefined) return { kind: 'container', ref: spec.container, shell: true };
-  return spec.project ? { kind: 'container', ref: `${spec.project}-${spec.service}-1`, shell: true } : undefined;
+  return spec.project
+    ? { kind: 'container', ref: composeContainerName(spec.project, spec.service), shell: true }
+    : undefined;
 }
 
 /** The place found, for a dump: the container by its id. */

@@ -41,6 +41,9 @@ export async function onServer<T>(v: V, face: Face, reporter: Reporter, work: (s
   }
 }
 
+/** Who pg_dump, pg_restore and the session log in as. */
+export const loginOf = (v: V): PgLogin => ({ user: v.dbUser!, ...(v.dbPassword ? { password: v.dbPassword } : {}) });
+
 export interface PgSession {
   readonly place: PgPlace;
   readonly login: PgLogin;
@@ -68,7 +71,7 @@ export async function openPgSession(
   const place: PgPlace = address.container
     ? { kind: 'container', container: address.container }
     : { kind: 'host', host: address.host, port: address.port };
-  const login: PgLogin = { user: v.dbUser!, ...(v.dbPassword ? { password: v.dbPassword } : {}) };
+  const login = loginOf(v);
   const forward = await s.t.forward(address.host, address.port);
   const url = forwardedUrl({ ...v, database }, forward.localHost, forward.localPort, reporter);
   const hint = { hint: databaseInputs(v) };

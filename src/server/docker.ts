@@ -62,6 +62,9 @@ interface Inspected {
   NetworkSettings?: { Networks?: Record<string, { IPAddress?: string }> | null };
 }
 
+/** The name Compose v2 gives the first container of a service. */
+export const composeContainerName = (project: string, service: string) => `${project}-${service}-1`;
+
 const SERVICE_LABEL = 'com.docker.compose.service';
 const PROJECT_LABEL = 'com.docker.compose.project';
 
@@ -194,7 +197,7 @@ export async function findContainer(t: Transport, spec: ContainerSpec, user: str
       c.Config?.Labels?.[PROJECT_LABEL] === spec.project &&
       c.State?.Running === true;
     let found: Inspected[];
-    const named = spec.project ? `${spec.project}-${spec.service}-1` : undefined;
+    const named = spec.project ? composeContainerName(spec.project, spec.service) : undefined;
     const asked = named === undefined ? undefined : await inspectByApi(t, named);
     if (asked && ofSpec(asked)) found = [asked];
     else if (named === undefined || asked !== undefined) found = await look(PS_THEN_INSPECT, ...filters);

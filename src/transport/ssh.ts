@@ -457,7 +457,7 @@ async function openClient(
   // A direct connection gets a socket of our own with Nagle's algorithm off from the start: ssh2's pure-JS path
   // writes each packet in pieces, and with Nagle on every round trip of the handshake and the login waits ~40 ms
   // for the server's delayed ACK (about 0.15 s per connection).
-  if (!sock) config.sock = await openSocket(endpoint, options.connectTimeoutMs, key.type, dialed);
+  if (!sock) config.sock = await tcpSocket(endpoint, options.connectTimeoutMs, key.type, dialed);
   const serverHostKey = preferredHostKeyAlgorithms(options.knownHosts, target);
   if (serverHostKey) config.algorithms = { serverHostKey };
 
@@ -491,7 +491,7 @@ async function openClient(
 }
 
 /** A TCP connection to the endpoint (dialed already, or now); its failures are translated like ssh2's own. */
-async function openSocket(
+async function tcpSocket(
   endpoint: Endpoint,
   timeoutMs: number,
   keyType: string,
